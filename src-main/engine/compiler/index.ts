@@ -1,0 +1,93 @@
+/**
+ * The compiler: specs, per-user state and platform facts in, the three
+ * documents `up` applies out. Pure and deterministic: the same input gives
+ * byte-identical output.
+ */
+import { stringify } from 'yaml';
+import type { Problem, Specs } from '../../../src-shared/specs/schema.js';
+import { ROUTER_NAME } from '../specs/validate.js';
+import { computeClosure, type Closure } from './closure.js';
+import { buildCompose, LABEL, type PlatformFacts } from './compose.js';
+import { buildHostsSection, hostsEntries } from './hosts.js';
+import { buildNginxConf, type Forward } from './nginx.js';
+
+export { LABEL, NETWORK, type PlatformFacts } from './compose.js';
+export { computeClosure, type Closure } from './closure.js';
+
+export interface CompileInput {
+  specs: Specs;
+  activeBundles: readonly string[];
+  envOverrides: Record<string, Record<string, string>>;
+  repoPaths: Record<string, string>;
+  setAssets: ReadonlySet<string>;
+  nginxImage: string;
+  platform: PlatformFacts;
+}
+
+/** What one container will be, for people and for the engine. */
+export interface ContainerPlan {
+  name: string;
+  kind: 'app' | 'service' | 'router';
+  image: string;
+  urls: string[];
+  dependsOn: string[];
+  mounts: string[];
+}
+
+export interface CompileOutput {
+  compose: string;
+  nginx: string;
+  hosts: string;
+  hostsEntries: { ip: string; hostname: string }[];
+  closure: Closure;
+  containers: ContainerPlan[];
+  /** Required assets without a value, as `{asset, app}`; `up` refuses to start with any. */
+  missingAssets: { asset: string; owner: string; path: string }[];
+  warnings: Problem[];
+}
+
+/** Compiles the active bundles into docker-compose.yml, nginx.conf and the hosts section. */
+export function compile(input: CompileInput): CompileOutput {
+  const warnings: Problem[] = [];
+  const warn = (file: string, path: string, message: string) =>
+    warnings.push({ severity: 'warning', file, path, message });
+  const closure = computeClosure(input.specs, input.activeBundles);
+  const forwards: Forward[] = closure.apps.flatMap((app) =>
+    input.specs.apps[app]!.spec.host_forwarding.map((f) => ({ ...f, app })),
+  );
+  const { doc } = buildCompose({ ...input, closure, forwards }, warn);
+  const entries = hostsEntries(
+    forwards.map((f) => f.host_name),
+    input.platform.engineAddress,
+  );
+  const services = doc.services as Record<string, Record<string, unknown>>;
+  const containers: ContainerPlan[] = Object.entries(services).map(([name, svc]) => {
+    const labels = svc.labels as Record<string, string>;
+    return {
+      name,
+      kind: labels[LABEL.kind] as ContainerPlan['kind'],
+      image: typeof svc.image === 'string' ? svc.image : `built from ${JSON.stringify(svc.build)}`,
+      urls: name === ROUTER_NAME ? [] : (labels[LABEL.urls]?.split(' ') ?? []),
+      dependsOn: (svc.depends_on as string[] | undefined) ?? [],
+      mounts: ((svc.volumes as unknown[] | undefined) ?? []).map(String),
+    };
+  });
+  const missingAssets: CompileOutput['missingAssets'] = [];
+  const owners = [
+    ...closure.apps.map((a) => ({ owner: `app ${a}`, assets: input.specs.apps[a]!.spec.assets })),
+    ...closure.libs.map((l) => ({ owner: `lib ${l}`, assets: input.specs.libs[l]!.spec.assets })),
+  ];
+  for (const { owner, assets } of owners)
+    for (const a of assets)
+      if (a.required && !input.setAssets.has(a.name)) missingAssets.push({ asset: a.name, owner, path: a.path });
+  return {
+    compose: stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }),
+    nginx: buildNginxConf(forwards),
+    hosts: buildHostsSection(entries),
+    hostsEntries: entries,
+    closure,
+    containers,
+    missingAssets,
+    warnings,
+  };
+}

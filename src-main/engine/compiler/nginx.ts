@@ -1,0 +1,111 @@
+/** The router's nginx configuration. */
+import type { HostForwarding } from '../../../src-shared/specs/schema.js';
+
+export interface Forward extends HostForwarding {
+  app: string;
+}
+
+/** Where the router finds its config and the module-loading snippet. */
+export const ROUTER_CONF_DIR = '/etc/dusty';
+export const ROUTER_MODULES_CONF = '/tmp/dusty-modules.conf';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function downPage(f: Forward): string {
+  return (
+    `<!doctype html><title>${esc(f.app)} is not answering</title>` +
+    `<h1>${esc(f.host_name)}: ${esc(f.app)} is not answering</h1>` +
+    `<p>Dusty's router forwards this address to port ${f.container_port} of the container <b>${esc(f.app)}</b>, and nothing answered there.</p>` +
+    `<p>See what it is doing: <code>dusty logs ${esc(f.app)}</code> &middot; its state: <code>dusty status</code> &middot; start it: <code>dusty up</code></p>`
+  );
+}
+
+/** An nginx string literal (single-quoted, escaped). */
+const lit = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** Builds nginx.conf from every forwarding of the running apps, sorted for determinism. */
+export function buildNginxConf(forwards: Forward[]): string {
+  const http = forwards
+    .filter((f) => f.type === 'http')
+    .sort((a, b) => a.host_port - b.host_port || a.host_name.localeCompare(b.host_name));
+  const stream = forwards.filter((f) => f.type === 'stream').sort((a, b) => a.host_port - b.host_port);
+  const lines: string[] = [
+    '# Written by Dusty; changes are overwritten by the next `dusty up`.',
+    'worker_processes 1;',
+    'error_log stderr warn;',
+    'pid /tmp/nginx.pid;',
+  ];
+  // Debian builds the stream module as a dynamic module, other images build it
+  // in; the router's command writes the load_module line only where needed.
+  if (stream.length) lines.push(`include ${ROUTER_MODULES_CONF};`);
+  lines.push('events { worker_connections 4096; }', '', 'http {');
+  lines.push(
+    '  access_log off;',
+    '  client_body_temp_path /tmp/nginx-body;',
+    '  proxy_temp_path /tmp/nginx-proxy;',
+    // Docker's embedded DNS; names resolve when a request comes, so the router
+    // starts (and keeps serving the others) while an app is down.
+    '  resolver 127.0.0.11 valid=2s ipv6=off;',
+    '  client_max_body_size 1g;',
+    '  proxy_read_timeout 1h;',
+    '  proxy_send_timeout 1h;',
+    '  map $http_upgrade $dusty_connection_upgrade { default upgrade; \'\' close; }',
+  );
+  const ports = [...new Set(http.map((f) => f.host_port))];
+  for (const port of ports) {
+    lines.push('', `  server {`, `    listen ${port} default_server;`, '    return 404;', '  }');
+  }
+  for (const f of http) {
+    lines.push(
+      '',
+      '  server {',
+      `    listen ${f.host_port};`,
+      `    server_name ${f.host_name};`,
+      '    location / {',
+      `      set $dusty_upstream http://${f.app}:${f.container_port};`,
+      '      proxy_pass $dusty_upstream;',
+      '      proxy_http_version 1.1;',
+      '      proxy_set_header Upgrade $http_upgrade;',
+      '      proxy_set_header Connection $dusty_connection_upgrade;',
+      '      proxy_set_header Host $http_host;',
+      '      proxy_set_header X-Real-IP $remote_addr;',
+      '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      '      proxy_set_header X-Forwarded-Proto $scheme;',
+      '      proxy_intercept_errors off;',
+      '      error_page 502 504 @dusty_down;',
+      '    }',
+      '    location @dusty_down {',
+      '      default_type text/html;',
+      `      return 502 ${lit(downPage(f))};`,
+      '    }',
+      '  }',
+    );
+  }
+  lines.push('}');
+  if (stream.length) {
+    lines.push('', 'stream {', '  resolver 127.0.0.11 valid=2s ipv6=off;');
+    for (const f of stream) {
+      lines.push(
+        '  server {',
+        `    listen ${f.host_port};`,
+        `    set $dusty_upstream ${f.app}:${f.container_port};`,
+        '    proxy_pass $dusty_upstream;',
+        '  }',
+      );
+    }
+    lines.push('}');
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The router container's command: load the stream module where it is separate, then run nginx. */
+export function routerCommand(): string[] {
+  const script = [
+    `: > ${ROUTER_MODULES_CONF}`,
+    'for m in /usr/lib/nginx/modules/ngx_stream_module.so /usr/lib64/nginx/modules/ngx_stream_module.so /etc/nginx/modules/ngx_stream_module.so; do',
+    `  if [ -f "$m" ]; then echo "load_module $m;" > ${ROUTER_MODULES_CONF}; break; fi`,
+    'done',
+    `exec nginx -c ${ROUTER_CONF_DIR}/nginx.conf -g 'daemon off;'`,
+  ].join('\n');
+  return ['/bin/sh', '-c', script];
+}

@@ -1,0 +1,111 @@
+/**
+ * The engine's view of one person's Dusty: their state, their specs repo, and
+ * the compiled documents. Every surface (CLI, web server, Electron shell)
+ * goes through this.
+ */
+import { access } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Problem } from '../../src-shared/specs/schema.js';
+import { compile, computeClosure, type CompileOutput, type PlatformFacts } from './compiler/index.js';
+import { describeRepos, managedFolder, reposOfSpecs, syncRepos, type RepoInfo } from './repos/repos.js';
+import { loadSpecs } from './specs/load.js';
+import type { ValidationResult } from './specs/validate.js';
+import { writeFileAtomic } from './state/files.js';
+import { StateStore } from './state/store.js';
+
+/** An error whose message is written for the person, with the problems that caused it. */
+export class DustyError extends Error {
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+    readonly code = 'dusty',
+  ) {
+    super(message);
+  }
+}
+
+export interface CompiledProject {
+  validation: ValidationResult;
+  output: CompileOutput;
+  repos: RepoInfo[];
+  platform: PlatformFacts;
+}
+
+export class Project {
+  constructor(
+    readonly store: StateStore,
+    /** Where the engine runs; native unless the platform layer says otherwise. */
+    private readonly platformFacts: () => Promise<PlatformFacts> = async () => nativeFacts(store),
+  ) {}
+
+  /** The specs repo folder: a local path as configured, or Dusty's clone of a git URL. */
+  async specsPath(explicit?: string): Promise<string> {
+    if (explicit) return resolve(explicit);
+    const { specs_repo } = await this.store.config();
+    if (!specs_repo) throw new DustyError('no specs repo is configured: run `dusty config set specs_repo PATH_OR_GIT_URL`', [], 'no-specs-repo');
+    if (isAbsolute(specs_repo) || specs_repo.startsWith('.')) return resolve(specs_repo);
+    const path = join(this.store.home, 'specs', managedFolder(specs_repo));
+    const ok = await access(join(path, '.git')).then(
+      () => true,
+      () => false,
+    );
+    if (!ok) await syncRepos([{ name: specs_repo, mode: 'managed', path, cloneUrl: specs_repo, usedBy: [] }], false, () => {});
+    return path;
+  }
+
+  async validate(explicit?: string): Promise<ValidationResult> {
+    return loadSpecs(await this.specsPath(explicit));
+  }
+
+  /** Validates then compiles; throws a DustyError listing every problem when the specs are invalid. */
+  async compile(opts: { specsPath?: string; activeBundles?: string[] } = {}): Promise<CompiledProject> {
+    const validation = await this.validate(opts.specsPath);
+    if (!validation.ok)
+      throw new DustyError(
+        'the specs are invalid; nothing was changed',
+        validation.problems.filter((p) => p.severity === 'error'),
+        'invalid-specs',
+      );
+    const [config, active, env, overrides, setAssets, platform] = await Promise.all([
+      this.store.config(),
+      opts.activeBundles ? Promise.resolve(opts.activeBundles) : this.store.activeBundles(),
+      this.store.envOverrides(),
+      this.store.repoOverrides(),
+      this.store.setAssets(),
+      this.platformFacts(),
+    ]);
+    const known = active.filter((b) => b in validation.specs.bundles);
+    const closure = computeClosure(validation.specs, known);
+    const repos = describeRepos(reposOfSpecs(validation.specs, closure), overrides, this.store.reposDir);
+    const output = compile({
+      specs: validation.specs,
+      activeBundles: known,
+      envOverrides: env,
+      repoPaths: Object.fromEntries(repos.map((r) => [r.name, r.path])),
+      setAssets,
+      nginxImage: config.nginx_image,
+      platform,
+    });
+    return { validation, output, repos, platform };
+  }
+
+  /** Writes docker-compose.yml, nginx.conf and hosts to a folder. */
+  async writeCompiled(output: CompileOutput, dir = this.store.compiledDir): Promise<void> {
+    await Promise.all([
+      writeFileAtomic(join(dir, 'docker-compose.yml'), output.compose, 0o644),
+      writeFileAtomic(join(dir, 'nginx.conf'), output.nginx, 0o644),
+      writeFileAtomic(join(dir, 'hosts'), output.hosts, 0o644),
+    ]);
+  }
+}
+
+/** Facts for the local engine on Linux. */
+export function nativeFacts(store: StateStore): PlatformFacts {
+  return {
+    engineAddress: '127.0.0.1',
+    publishAddress: '127.0.0.1',
+    dustyDir: store.home,
+    persistDir: store.persistDir,
+    repoMount: { type: 'bind' },
+  };
+}

@@ -1,0 +1,301 @@
+/**
+ * Turns the raw documents of a specs repo into typed specs and the complete
+ * list of problems. Pure: the loader does the file reading.
+ */
+import type { ZodType } from 'zod';
+import {
+  AppSchema,
+  BundleSchema,
+  LibSchema,
+  ServiceSchema,
+  formatKeyPath,
+  knownKeys,
+  type App,
+  type Problem,
+  type SpecKind,
+  type Specs,
+} from '../../../src-shared/specs/schema.js';
+
+/** One file of the specs repo after YAML parsing. */
+export interface RawDoc {
+  kind: SpecKind;
+  name: string;
+  file: string;
+  /** The parsed YAML, or undefined when it did not parse. */
+  data?: unknown;
+  /** YAML syntax errors, already formatted with line and column. */
+  syntaxErrors?: { line: number; col: number; message: string }[];
+}
+
+export interface ValidationResult {
+  specs: Specs;
+  problems: Problem[];
+  /** True when there is no error (warnings allowed). */
+  ok: boolean;
+}
+
+/** The router's Compose service name; no app or service may take it. */
+export const ROUTER_NAME = 'dusty-router';
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Validates every document and every cross-reference, reporting all problems at once. */
+export function validateSpecs(docs: RawDoc[]): ValidationResult {
+  const problems: Problem[] = [];
+  const specs: Specs = { bundles: {}, apps: {}, libs: {}, services: {} };
+  const err = (file: string, path: string, message: string) =>
+    problems.push({ severity: 'error', file, path, message });
+  const warn = (file: string, path: string, message: string) =>
+    problems.push({ severity: 'warning', file, path, message });
+
+  const sorted = [...docs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const seen = new Map<string, string>();
+  for (const doc of sorted) {
+    if (doc.syntaxErrors?.length) {
+      for (const e of doc.syntaxErrors)
+        err(doc.file, '', `YAML syntax error at line ${e.line}, column ${e.col}: ${e.message}`);
+      continue;
+    }
+    const key = `${doc.kind}/${doc.name}`;
+    const other = seen.get(key);
+    if (other) {
+      err(doc.file, '', `${doc.kind.slice(0, -1)} "${doc.name}" is also defined in ${other}`);
+      continue;
+    }
+    seen.set(key, doc.file);
+    if (!NAME_RE.test(doc.name)) {
+      err(doc.file, '', 'expected a file name of letters, digits, dots, hyphens and underscores');
+      continue;
+    }
+    const data = doc.data ?? {};
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      err(doc.file, '', 'expected a mapping of keys to values at the top level');
+      continue;
+    }
+    const schema: ZodType = { apps: AppSchema, libs: LibSchema, services: ServiceSchema, bundles: BundleSchema }[doc.kind];
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) err(doc.file, formatKeyPath(issue.path), describeIssue(issue));
+      continue;
+    }
+    if (doc.kind !== 'services') checkUnknownKeys(doc.kind, data as Record<string, unknown>, doc.file, warn);
+    (specs[doc.kind] as Record<string, unknown>)[doc.name] = { name: doc.name, file: doc.file, spec: parsed.data };
+  }
+
+  checkApps(specs, err, warn);
+  checkLibs(specs, err);
+  checkBundles(specs, err);
+  checkServices(specs, err, warn);
+  checkForwarding(specs, err);
+  checkCycles(specs, err);
+  return { specs, problems, ok: !problems.some((p) => p.severity === 'error') };
+}
+
+type Report = (file: string, path: string, message: string) => void;
+
+function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; input?: unknown }): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.message.replace(/^Invalid input: /, '')})`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = levenshtein(key.toLowerCase(), k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function unknownIn(obj: unknown, known: readonly string[], file: string, path: string, warn: Report) {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return;
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key)) continue;
+    const guess = closest(key, known);
+    const where = path ? `${path}.${key}` : key;
+    warn(file, where, guess ? `unknown key; did you mean "${guess}"?` : `unknown key; expected one of ${known.join(', ')}`);
+  }
+}
+
+function checkUnknownKeys(kind: SpecKind, data: Record<string, unknown>, file: string, warn: Report) {
+  if (kind === 'bundles') return unknownIn(data, knownKeys.bundle, file, '', warn);
+  if (kind === 'libs') {
+    unknownIn(data, knownKeys.lib, file, '', warn);
+    unknownIn(data.depends, ['libs'], file, 'depends', warn);
+  } else {
+    unknownIn(data, knownKeys.app, file, '', warn);
+    unknownIn(data.depends, knownKeys.depends, file, 'depends', warn);
+    unknownIn(data.conditional_links, knownKeys.conditionalLinks, file, 'conditional_links', warn);
+    unknownIn(data.commands, knownKeys.commands, file, 'commands', warn);
+    const each = (v: unknown, known: readonly string[], path: string) => {
+      if (Array.isArray(v)) v.forEach((x, i) => unknownIn(x, known, file, `${path}[${i}]`, warn));
+    };
+    each(data.host_forwarding, knownKeys.hostForwarding, 'host_forwarding');
+    each(data.scripts, knownKeys.script, 'scripts');
+  }
+  if (Array.isArray(data.assets)) data.assets.forEach((x, i) => unknownIn(x, knownKeys.asset, file, `assets[${i}]`, warn));
+  const test = data.test as Record<string, unknown> | undefined;
+  if (test && typeof test === 'object') {
+    unknownIn(test, knownKeys.test, file, 'test', warn);
+    if (Array.isArray(test.suites))
+      test.suites.forEach((x, i) => unknownIn(x, knownKeys.suite, file, `test.suites[${i}]`, warn));
+  }
+}
+
+function checkImageOrBuild(o: { image?: string | undefined; build?: string | undefined }, file: string, path: string, err: Report) {
+  const at = path ? `${path}.` : '';
+  if (!o.image && !o.build) err(file, path || 'image', `expected one of ${at}image or ${at}build, found neither`);
+  if (o.image && o.build) err(file, `${at}build`, `expected one of ${at}image or ${at}build, found both`);
+}
+
+function checkRefs(
+  names: string[],
+  pool: Record<string, unknown>,
+  kind: string,
+  file: string,
+  path: string,
+  err: Report,
+) {
+  names.forEach((n, i) => {
+    if (!(n in pool)) {
+      const known = Object.keys(pool);
+      const guess = closest(n, known);
+      err(file, `${path}[${i}]`, `${kind} "${n}" does not exist${guess ? `; did you mean "${guess}"?` : known.length ? ` (known: ${known.join(', ')})` : ''}`);
+    }
+  });
+}
+
+function checkTest(test: App['test'], specs: Specs, file: string, err: Report) {
+  if (!test) return;
+  checkImageOrBuild(test, file, 'test', err);
+  test.suites.forEach((s, i) => checkRefs(s.services, specs.services, 'service', file, `test.suites[${i}].services`, err));
+  const names = new Set<string>();
+  test.suites.forEach((s, i) => {
+    if (names.has(s.name)) err(file, `test.suites[${i}].name`, `suite "${s.name}" is defined twice`);
+    names.add(s.name);
+  });
+}
+
+function checkApps(specs: Specs, err: Report, warn: Report) {
+  for (const { file, spec } of Object.values(specs.apps)) {
+    checkImageOrBuild(spec, file, '', err);
+    if (spec.repo && !spec.mount) err(file, 'mount', 'expected an absolute mount path because repo is given');
+    if (spec.mount && !spec.repo) warn(file, 'mount', 'mount has no effect without repo');
+    checkRefs(spec.depends.apps, specs.apps, 'app', file, 'depends.apps', err);
+    checkRefs(spec.depends.services, specs.services, 'service', file, 'depends.services', err);
+    checkRefs(spec.depends.libs, specs.libs, 'lib', file, 'depends.libs', err);
+    checkRefs(spec.conditional_links.apps, specs.apps, 'app', file, 'conditional_links.apps', err);
+    checkRefs(spec.conditional_links.services, specs.services, 'service', file, 'conditional_links.services', err);
+    for (const key of ['command', 'entrypoint', 'working_dir'])
+      if (key in spec.compose)
+        warn(file, `compose.${key}`, `Dusty sets ${key} itself (from commands and mount); this value has no effect`);
+    const scriptNames = new Set<string>();
+    spec.scripts.forEach((s, i) => {
+      if (scriptNames.has(s.name)) err(file, `scripts[${i}].name`, `script "${s.name}" is defined twice`);
+      scriptNames.add(s.name);
+    });
+    checkTest(spec.test, specs, file, err);
+  }
+}
+
+function checkLibs(specs: Specs, err: Report) {
+  for (const { file, spec } of Object.values(specs.libs)) {
+    checkRefs(spec.depends.libs, specs.libs, 'lib', file, 'depends.libs', err);
+    checkTest(spec.test, specs, file, err);
+  }
+}
+
+function checkBundles(specs: Specs, err: Report) {
+  for (const { file, spec } of Object.values(specs.bundles)) {
+    if (!spec.apps.length && !spec.services.length)
+      err(file, '', 'a bundle needs at least one entry in apps or services, found neither');
+    checkRefs(spec.apps, specs.apps, 'app', file, 'apps', err);
+    checkRefs(spec.services, specs.services, 'service', file, 'services', err);
+  }
+}
+
+function checkServices(specs: Specs, err: Report, warn: Report) {
+  for (const { name, file, spec } of Object.values(specs.services)) {
+    if (name in specs.apps) err(file, '', `an app and a service are both named "${name}" (${specs.apps[name]!.file}); both become containers, so names must differ`);
+    if (!spec.image && !spec.build) err(file, 'image', 'expected image or build in the service definition');
+    if ('links' in spec) warn(file, 'links', 'links are not needed: every container reaches the others by name');
+  }
+  for (const kind of ['apps', 'services'] as const)
+    for (const { name, file } of Object.values(specs[kind]))
+      if (name === ROUTER_NAME) err(file, '', `"${ROUTER_NAME}" is reserved for Dusty's router`);
+}
+
+function checkForwarding(specs: Specs, err: Report) {
+  const httpSeen = new Map<string, string>();
+  const httpPorts = new Map<number, string>();
+  const streamPorts = new Map<number, string>();
+  for (const { file, spec } of Object.values(specs.apps)) {
+    spec.host_forwarding.forEach((f, i) => {
+      const at = `host_forwarding[${i}]`;
+      if (f.type === 'http') {
+        const key = `${f.host_name}:${f.host_port}`;
+        const prev = httpSeen.get(key);
+        if (prev) err(file, at, `${key} is already forwarded by ${prev}`);
+        else httpSeen.set(key, `${file}: ${at}`);
+        if (!httpPorts.has(f.host_port)) httpPorts.set(f.host_port, `${file}: ${at}`);
+      } else {
+        const prev = streamPorts.get(f.host_port);
+        if (prev) err(file, `${at}.host_port`, `stream host_port ${f.host_port} is already used by ${prev}`);
+        else streamPorts.set(f.host_port, `${file}: ${at}`);
+      }
+    });
+  }
+  for (const [port, where] of streamPorts) {
+    const http = httpPorts.get(port);
+    if (http) err(where.split(': ')[0]!, where.split(': ')[1]!, `stream host_port ${port} is also an http host_port (${http}); the router cannot serve both on one port`);
+  }
+}
+
+/** Finds a cycle among app links and among lib dependencies, naming it. */
+function checkCycles(specs: Specs, err: Report) {
+  const appEdges = (n: string) => {
+    const a = specs.apps[n]?.spec;
+    return a ? [...a.depends.apps, ...a.conditional_links.apps].filter((x) => x in specs.apps) : [];
+  };
+  const libEdges = (n: string) => (specs.libs[n]?.spec.depends.libs ?? []).filter((x) => x in specs.libs);
+  const find = (nodes: string[], edges: (n: string) => string[], kind: 'apps' | 'libs') => {
+    const state = new Map<string, 1 | 2>();
+    const stack: string[] = [];
+    const reported = new Set<string>();
+    const visit = (n: string) => {
+      state.set(n, 1);
+      stack.push(n);
+      for (const m of edges(n)) {
+        if (state.get(m) === 1) {
+          const cycle = [...stack.slice(stack.indexOf(m)), m];
+          const key = [...cycle.slice(0, -1)].sort().join(',');
+          if (!reported.has(key)) {
+            reported.add(key);
+            const path = kind === 'apps' ? 'depends.apps' : 'depends.libs';
+            err(specs[kind][m]!.file, path, `dependency cycle: ${cycle.join(' -> ')}`);
+          }
+        } else if (!state.has(m)) visit(m);
+      }
+      stack.pop();
+      state.set(n, 2);
+    };
+    for (const n of nodes) if (!state.has(n)) visit(n);
+  };
+  find(Object.keys(specs.apps).sort(), appEdges, 'apps');
+  find(Object.keys(specs.libs).sort(), libEdges, 'libs');
+}
