@@ -100,7 +100,12 @@ export function exportPathProblem(value: string): string | null {
   if (/["\\#()]/.test(value)) return 'the path contains one of " \\ # ( )';
   if (value === '/') return 'the root directory cannot be exported';
   if (value.endsWith('/')) return 'the path ends with a slash';
-  if (value.split('/').slice(1).some((seg) => seg === '' || seg === '.' || seg === '..')) {
+  if (
+    value
+      .split('/')
+      .slice(1)
+      .some((seg) => seg === '' || seg === '.' || seg === '..')
+  ) {
     return 'the path is not normalised (empty, "." or ".." segment)';
   }
   return null;

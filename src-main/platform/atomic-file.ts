@@ -45,9 +45,7 @@ function serialise<T>(key: string, task: () => Promise<T>): Promise<T> {
 }
 
 function errno(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err
-    ? String((err as { code: unknown }).code)
-    : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 
 /** UTF-8 text as the latin1 string whose bytes are its UTF-8 encoding. */
@@ -148,8 +146,8 @@ export async function recoverInterruptedWrite(filePath: string): Promise<boolean
   const target = await resolveTarget(filePath);
   const dir = path.dirname(target);
   const prefix = `.${path.basename(target)}`;
-  const strays = (await readdir(dir).catch(() => [] as string[])).filter((name) =>
-    name.startsWith(prefix) && name.includes(TMP_MARK),
+  const strays = (await readdir(dir).catch(() => [] as string[])).filter(
+    (name) => name.startsWith(prefix) && name.includes(TMP_MARK),
   );
   for (const name of strays) await unlink(path.join(dir, name)).catch(() => undefined);
   const pending = target + PENDING_SUFFIX;

@@ -61,7 +61,10 @@ export const SYSTEM_BIN_DIRS = [
 ];
 
 /** The absolute path of `name` in `dirs`, or null when none holds it executable. */
-export function findExecutable(name: string, dirs: readonly string[] = SYSTEM_BIN_DIRS): string | null {
+export function findExecutable(
+  name: string,
+  dirs: readonly string[] = SYSTEM_BIN_DIRS,
+): string | null {
   for (const dir of dirs) {
     const candidate = path.join(dir, name);
     try {

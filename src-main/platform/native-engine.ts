@@ -44,16 +44,22 @@ function defaultSpawnDockerd(): void {
 export async function startNativeEngine(deps: NativeEngineDeps): Promise<EngineStartOutcome> {
   const docker = deps.docker ?? findExecutable('docker') ?? 'docker';
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const answers = async () => (await deps.runner.run(docker, ['info'], { timeoutMs: 15_000 })).code === 0;
+  const answers = async () =>
+    (await deps.runner.run(docker, ['info'], { timeoutMs: 15_000 })).code === 0;
   if (await answers()) {
     return { alreadyRunning: true, method: 'none', detail: 'the Docker engine is already running' };
   }
   let method: EngineStartOutcome['method'];
   if ((deps.systemdRunning ?? systemdIsRunning)()) {
     method = 'systemctl';
-    const result = await deps.runner.run(findExecutable('systemctl') ?? 'systemctl', ['start', 'docker']);
+    const result = await deps.runner.run(findExecutable('systemctl') ?? 'systemctl', [
+      'start',
+      'docker',
+    ]);
     if (result.code !== 0) {
-      throw new Error(`systemctl start docker failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+      throw new Error(
+        `systemctl start docker failed: ${result.stderr.trim() || `exit ${result.code}`}`,
+      );
     }
   } else {
     method = 'dockerd';

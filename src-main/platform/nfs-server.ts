@@ -60,12 +60,14 @@ export async function reloadNfsExports(
     return { reloaded: false, reloadDetail: `exportfs reads /etc/exports, not ${exportsFile}` };
   }
   const exportfs = find('exportfs');
-  if (!exportfs) return { reloaded: false, reloadDetail: 'exportfs is not installed (no NFS server)' };
+  if (!exportfs)
+    return { reloaded: false, reloadDetail: 'exportfs is not installed (no NFS server)' };
   const threads = await (deps.nfsdThreads ?? kernelNfsdThreads)();
   if (threads === null || threads <= 0) {
     return {
       reloaded: false,
-      reloadDetail: 'no NFS server runs here (the kernel nfsd has no threads); the file is ready for when one starts',
+      reloadDetail:
+        'no NFS server runs here (the kernel nfsd has no threads); the file is ready for when one starts',
     };
   }
   const result = await deps.runner.run(exportfs, ['-ra']);

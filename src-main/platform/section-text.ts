@@ -70,7 +70,9 @@ function findSection(text: string): { lines: Line[]; span: Span | null } {
     throw new SectionError(`"${SECTION_BEGIN}" (line ${where(begins)}) without "${SECTION_END}"`);
   }
   if (endIndex < beginIndex) {
-    throw new SectionError(`"${SECTION_END}" (line ${endIndex + 1}) comes before "${SECTION_BEGIN}"`);
+    throw new SectionError(
+      `"${SECTION_END}" (line ${endIndex + 1}) comes before "${SECTION_BEGIN}"`,
+    );
   }
   const begin = lines[beginIndex];
   const end = lines[endIndex];

@@ -1,0 +1,87 @@
+/**
+ * The helper's audit log: who asked for what, when, and the change it made,
+ * as a unified-style diff of Dusty's section.
+ */
+import { appendFile } from 'node:fs/promises';
+
+/**
+ * A unified-style diff of two line lists (longest common subsequence), one
+ * line per entry prefixed with ' ', '-' or '+'. Inputs are bounded by
+ * MAX_ENTRIES, so the quadratic table stays small.
+ */
+export function sectionDiff(before: readonly string[], after: readonly string[]): string[] {
+  const n = before.length;
+  const m = after.length;
+  const table: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i -= 1) {
+    for (let j = m - 1; j >= 0; j -= 1) {
+      const row = table[i] as number[];
+      row[j] =
+        before[i] === after[j]
+          ? (table[i + 1]?.[j + 1] ?? 0) + 1
+          : Math.max(table[i + 1]?.[j] ?? 0, row[j + 1] ?? 0);
+    }
+  }
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && before[i] === after[j]) {
+      out.push(` ${before[i]}`);
+      i += 1;
+      j += 1;
+    } else if (j < m && (i >= n || (table[i]?.[j + 1] ?? 0) >= (table[i + 1]?.[j] ?? 0))) {
+      out.push(`+${after[j]}`);
+      j += 1;
+    } else {
+      out.push(`-${before[i]}`);
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** One audit record. */
+export interface AuditRecord {
+  uid: number | null;
+  op: string;
+  file?: string;
+  before?: readonly string[];
+  after?: readonly string[];
+  outcome: string;
+  at?: Date;
+}
+
+/** Formats a record as the text block appended to the log. */
+export function formatAudit(record: AuditRecord): string {
+  const when = (record.at ?? new Date()).toISOString();
+  const who = record.uid === null ? 'unknown' : String(record.uid);
+  let text = `${when} uid=${who} op=${record.op} ${record.outcome}\n`;
+  if (record.file && record.before && record.after) {
+    text += `--- ${record.file} (Dusty section, before)\n+++ ${record.file} (Dusty section, after)\n`;
+    text += `@@ -1,${record.before.length} +1,${record.after.length} @@\n`;
+    text += sectionDiff(record.before, record.after)
+      .map((l) => `${l}\n`)
+      .join('');
+  }
+  return text;
+}
+
+/** Appends to a log only root can read; a failing log is reported, never fatal. */
+export class AuditLog {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  write(record: AuditRecord): Promise<void> {
+    const text = formatAudit(record);
+    this.queue = this.queue.then(() =>
+      appendFile(this.file, text, { mode: 0o600 }).catch((err: unknown) => {
+        process.stderr.write(
+          `dusty-helper: cannot write the audit log ${this.file}: ${String(err)}\n`,
+        );
+      }),
+    );
+    return this.queue;
+  }
+}
