@@ -1,6 +1,7 @@
 /** The `dusty` command line. */
 import { Command, CommanderError } from 'commander';
 import { DustyError } from '../engine/project.js';
+import { registerRuntimeCommands } from './commands/runtime.js';
 import { registerSpecCommands } from './commands/specs.js';
 import { printProblems, red } from './output.js';
 
@@ -11,6 +12,7 @@ const program = new Command('dusty')
   .exitOverride();
 
 registerSpecCommands(program);
+registerRuntimeCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,208 @@
+/**
+ * `up`: from any state to the whole chosen stack running. Nothing is touched
+ * before the specs validate and every required asset is set.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { ROUTER_NAME } from '../specs/validate.js';
+import { ComposeRunner, detectCompose, PROJECT } from '../docker/compose-runner.js';
+import { explainEngineError } from '../docker/client.js';
+import { syncRepos, type SyncEvent } from '../repos/repos.js';
+import { DustyError, type CompiledProject, type Project } from '../project.js';
+import { lastLogLines, listContainers } from './containers.js';
+
+export type UpEvent =
+  | { type: 'step'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'repo'; event: SyncEvent }
+  | { type: 'compose'; line: string }
+  | { type: 'pull'; image: string; status: string }
+  | { type: 'container'; name: string; state: string; health?: string | undefined };
+
+/** How the hosts section reached the hosts file. */
+export interface HostsOutcome {
+  how: 'helper' | 'direct' | 'manual' | 'unchanged';
+  message?: string;
+}
+
+export interface UpDeps {
+  project: Project;
+  docker: Docker;
+  /** Applies Dusty's hosts section (through the helper, directly as root, or by telling the person). */
+  applyHosts: (entries: { ip: string; hostname: string }[]) => Promise<HostsOutcome>;
+  /** Makes sure the engine answers (starting it or its VM when it does not). */
+  ensureEngine: () => Promise<void>;
+}
+
+export interface UpOptions {
+  pull?: boolean;
+  recreate?: boolean;
+  /** Seconds to wait for every container to be running (and healthy). */
+  timeout?: number;
+}
+
+export interface UpResult {
+  compiled: CompiledProject;
+  hosts: HostsOutcome;
+  urls: { app: string; url: string }[];
+}
+
+export const NETWORK_NAME = `${PROJECT}_dusty`;
+
+export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) => void): Promise<UpResult> {
+  const { project, docker } = deps;
+  onEvent({ type: 'step', message: 'validating specs' });
+  const compiled = await project.compile();
+  const { output } = compiled;
+  for (const w of [...compiled.validation.problems, ...output.warnings])
+    onEvent({ type: 'warning', message: `${w.file}: ${w.path ? `${w.path}: ` : ''}${w.message}` });
+  if (output.missingAssets.length)
+    throw new DustyError(
+      'required assets are not set; nothing was changed:\n' +
+        output.missingAssets.map((a) => `  ${a.asset} (${a.owner}, placed at ${a.path}): dusty assets set ${a.asset} FILE`).join('\n'),
+      [],
+      'missing-assets',
+    );
+
+  onEvent({ type: 'step', message: 'checking the Docker engine' });
+  await deps.ensureEngine();
+  const compose = await detectCompose();
+
+  const config = await project.store.config();
+  const pull = (opts.pull ?? true) && config.pull_repos;
+  if (compiled.repos.length) {
+    onEvent({ type: 'step', message: pull ? 'getting repos' : 'getting missing repos' });
+    await syncRepos(compiled.repos, pull, (event) => onEvent({ type: 'repo', event }));
+  }
+
+  const store = project.store;
+  const composeFile = join(store.compiledDir, 'docker-compose.yml');
+  const previousNginx = await readFile(join(store.compiledDir, 'nginx.conf'), 'utf8').catch(() => '');
+  await project.writeCompiled(output);
+  await Promise.all([
+    mkdir(store.persistDir, { recursive: true }),
+    ...output.containers.map((c) => mkdir(join(store.cpDir, c.name), { recursive: true })),
+  ]);
+  onEvent({ type: 'step', message: 'writing host names' });
+  const hosts = await deps.applyHosts(output.hostsEntries);
+  if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
+
+  await ensureImages(docker, compiled, onEvent);
+
+  const before = await listContainers(docker);
+  let recreate = opts.recreate ?? false;
+  if (before.size && !(await networkExists(docker))) {
+    onEvent({ type: 'warning', message: `the network ${NETWORK_NAME} is gone; recreating every container` });
+    recreate = true;
+  }
+  onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
+  const runner = new ComposeRunner(composeFile, compose);
+  await runner.up({ recreate }, (line) => onEvent({ type: 'compose', line }));
+
+  const expected = output.containers.map((c) => c.name);
+  await waitForContainers(docker, expected, opts.timeout ?? 120, onEvent);
+  if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
+
+  const urls = output.containers.flatMap((c) => c.urls.map((url) => ({ app: c.name, url })));
+  return { compiled, hosts, urls };
+}
+
+async function networkExists(docker: Docker): Promise<boolean> {
+  try {
+    await docker.getNetwork(NETWORK_NAME).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pulls images that are missing, saying exactly which failed and what to do. */
+async function ensureImages(docker: Docker, compiled: CompiledProject, onEvent: (e: UpEvent) => void) {
+  const images = [...new Set(compiled.output.containers.filter((c) => !c.image.startsWith('built from')).map((c) => c.image))];
+  const missing: string[] = [];
+  await Promise.all(
+    images.map(async (img) => {
+      try {
+        await docker.getImage(img).inspect();
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) missing.push(img);
+        else throw explainEngineError(e);
+      }
+    }),
+  );
+  const failures: string[] = [];
+  for (const img of missing.sort()) {
+    onEvent({ type: 'pull', image: img, status: 'pulling' });
+    try {
+      const stream = await docker.pull(img);
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+      );
+      onEvent({ type: 'pull', image: img, status: 'pulled' });
+    } catch (e) {
+      const why = ((e as Error).message || String(e)).replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
+      failures.push(`  ${img}: ${why}`);
+      onEvent({ type: 'pull', image: img, status: 'failed' });
+    }
+  }
+  if (failures.length) {
+    const users = (img: string) => compiled.output.containers.filter((c) => c.image === img).map((c) => c.name);
+    throw new DustyError(
+      `cannot pull ${failures.length} image(s):\n${failures.join('\n')}\n` +
+        `used by: ${missing.map((m) => `${m} (${users(m).join(', ')})`).join('; ')}\n` +
+        'What to do: check the network and the image name; for a private registry run `docker login`; ' +
+        'offline, build or load the image locally (`docker build -t NAME .`, `docker load -i FILE`) and run `dusty up` again. ' +
+        'For the router, `dusty config set nginx_image IMAGE` chooses another nginx image.',
+      [],
+      'pull-failed',
+    );
+  }
+}
+
+/** Waits until each container runs (and is healthy where it has a healthcheck). */
+async function waitForContainers(docker: Docker, names: string[], timeoutS: number, onEvent: (e: UpEvent) => void) {
+  const deadline = Date.now() + timeoutS * 1000;
+  const last = new Map<string, string>();
+  const pending = new Set(names);
+  while (pending.size) {
+    const now = await listContainers(docker);
+    for (const name of [...pending]) {
+      const c = now.get(name);
+      const state = c ? c.state : 'missing';
+      const key = `${state}/${c?.health ?? ''}`;
+      if (last.get(name) !== key) {
+        last.set(name, key);
+        onEvent({ type: 'container', name, state, health: c?.health });
+      }
+      if (c && c.state === 'running' && (!c.health || c.health === 'healthy')) pending.delete(name);
+      else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
+        const info = await docker.getContainer(c.id).inspect();
+        const logs = await lastLogLines(docker, c.id);
+        const why = c.health === 'unhealthy' ? 'its healthcheck fails' : `it exited with code ${info.State.ExitCode}`;
+        throw new DustyError(
+          `${name} did not start: ${why}.\nIts last log lines:\n${logs ? logs.replace(/^/gm, '  | ') : '  (no output)'}\nSee more with \`dusty logs ${name}\`.`,
+          [],
+          'container-failed',
+        );
+      }
+    }
+    if (!pending.size) break;
+    if (Date.now() > deadline)
+      throw new DustyError(`timed out after ${timeoutS}s waiting for ${[...pending].join(', ')}; see \`dusty status\` and \`dusty logs NAME\``, [], 'timeout');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** nginx reads its config at start; a changed config with an unchanged container needs a reload. */
+async function reloadRouter(docker: Docker) {
+  const c = (await listContainers(docker)).get(ROUTER_NAME);
+  if (!c || c.state !== 'running') return;
+  const exec = await docker.getContainer(c.id).exec({ Cmd: ['nginx', '-c', '/etc/dusty/nginx.conf', '-s', 'reload'], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  await new Promise((r) => {
+    stream.on('end', r);
+    stream.on('error', r);
+    stream.resume();
+  });
+}
