@@ -8,6 +8,7 @@ import { printProblems, red } from './output.js';
 const program = new Command('dusty')
   .description('Docker-based development environments from a specs repo')
   .version('0.1.0')
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride();
 

@@ -4,7 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 
-export const PROJECT = 'dusty';
+/**
+ * The Compose project name: `dusty`. DUSTY_PROJECT overrides it so that test
+ * runs can share one engine without touching each other's containers.
+ */
+export function projectName(env: NodeJS.ProcessEnv = process.env): string {
+  const p = env.DUSTY_PROJECT;
+  return p && /^[a-z0-9][a-z0-9_-]*$/.test(p) ? p : 'dusty';
+}
 
 export interface ComposeTool {
   command: string;
@@ -65,12 +72,12 @@ export class ComposeRunner {
   ) {}
 
   private base(): string[] {
-    return [...this.tool.args, '-p', PROJECT, '-f', this.file];
+    return [...this.tool.args, '-p', projectName(), '-f', this.file];
   }
 
   /** Runs a compose subcommand, streaming its lines; throws with its output on failure. */
   async exec(args: string[], onLine?: (line: string) => void): Promise<string> {
-    const env = { ...process.env, COMPOSE_IGNORE_ORPHANS: undefined, COMPOSE_PROJECT_NAME: PROJECT };
+    const env = { ...process.env, COMPOSE_IGNORE_ORPHANS: undefined, COMPOSE_PROJECT_NAME: projectName() };
     const res = await run(this.tool.command, [...this.base(), ...args], { ...(onLine ? { onLine } : {}), env });
     if (res.code !== 0) throw new Error(`${this.tool.command} ${[...this.tool.args, ...args].join(' ')} failed:\n${res.output.trim()}`);
     return res.output;

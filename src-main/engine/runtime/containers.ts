@@ -1,6 +1,6 @@
 /** Reading Dusty's containers through the Engine API. */
 import type Docker from 'dockerode';
-import { PROJECT } from '../docker/compose-runner.js';
+import { projectName } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
 import { DustyError } from '../project.js';
 
@@ -19,7 +19,7 @@ export interface ContainerState {
 export async function listContainers(docker: Docker): Promise<Map<string, ContainerState>> {
   let list: Docker.ContainerInfo[];
   try {
-    list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${PROJECT}`] } });
+    list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${projectName()}`] } });
   } catch (e) {
     throw explainEngineError(e);
   }

@@ -6,7 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ROUTER_NAME } from '../specs/validate.js';
-import { ComposeRunner, detectCompose, PROJECT } from '../docker/compose-runner.js';
+import { ComposeRunner, detectCompose, projectName } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
 import { DustyError, type CompiledProject, type Project } from '../project.js';
@@ -48,7 +48,8 @@ export interface UpResult {
   urls: { app: string; url: string }[];
 }
 
-export const NETWORK_NAME = `${PROJECT}_dusty`;
+/** The engine's name for the project's network. */
+export const networkName = () => `${projectName()}_dusty`;
 
 export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) => void): Promise<UpResult> {
   const { project, docker } = deps;
@@ -93,7 +94,7 @@ export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) =>
   const before = await listContainers(docker);
   let recreate = opts.recreate ?? false;
   if (before.size && !(await networkExists(docker))) {
-    onEvent({ type: 'warning', message: `the network ${NETWORK_NAME} is gone; recreating every container` });
+    onEvent({ type: 'warning', message: `the network ${networkName()} is gone; recreating every container` });
     recreate = true;
   }
   onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
@@ -110,7 +111,7 @@ export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) =>
 
 async function networkExists(docker: Docker): Promise<boolean> {
   try {
-    await docker.getNetwork(NETWORK_NAME).inspect();
+    await docker.getNetwork(networkName()).inspect();
     return true;
   } catch {
     return false;
