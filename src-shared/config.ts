@@ -29,8 +29,14 @@ export const CONFIG_DESCRIPTIONS: Record<ConfigKey, string> = {
 /** Parses a value typed by a person for a config key. */
 export function parseConfigValue(key: ConfigKey, raw: string): Config[ConfigKey] {
   const shape = ConfigSchema.shape[key];
-  const value: unknown = key === 'pull_repos' ? ({ true: true, false: false } as Record<string, boolean>)[raw] ?? raw : raw;
+  const value: unknown =
+    key === 'pull_repos'
+      ? (({ true: true, false: false } as Record<string, boolean>)[raw] ?? raw)
+      : raw;
   const r = shape.safeParse(value);
-  if (!r.success) throw new Error(`config ${key}: ${r.error.issues[0]?.message ?? 'invalid value'} (${CONFIG_DESCRIPTIONS[key]})`);
+  if (!r.success)
+    throw new Error(
+      `config ${key}: ${r.error.issues[0]?.message ?? 'invalid value'} (${CONFIG_DESCRIPTIONS[key]})`,
+    );
   return r.data;
 }

@@ -6,12 +6,23 @@
 import { access } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Problem } from '../../src-shared/specs/schema.js';
-import { compile, computeClosure, type CompileOutput, type PlatformFacts } from './compiler/index.js';
-import { describeRepos, managedFolder, reposOfSpecs, syncRepos, type RepoInfo } from './repos/repos.js';
+import {
+  compile,
+  computeClosure,
+  type CompileOutput,
+  type PlatformFacts,
+} from './compiler/index.js';
+import {
+  describeRepos,
+  managedFolder,
+  reposOfSpecs,
+  syncRepos,
+  type RepoInfo,
+} from './repos/repos.js';
 import { loadSpecs } from './specs/load.js';
 import type { ValidationResult } from './specs/validate.js';
 import { writeFileAtomic } from './state/files.js';
-import { StateStore } from './state/store.js';
+import type { StateStore } from './state/store.js';
 
 /** An error whose message is written for the person, with the problems that caused it. */
 export class DustyError extends Error {
@@ -42,14 +53,24 @@ export class Project {
   async specsPath(explicit?: string): Promise<string> {
     if (explicit) return resolve(explicit);
     const { specs_repo } = await this.store.config();
-    if (!specs_repo) throw new DustyError('no specs repo is configured: run `dusty config set specs_repo PATH_OR_GIT_URL`', [], 'no-specs-repo');
+    if (!specs_repo)
+      throw new DustyError(
+        'no specs repo is configured: run `dusty config set specs_repo PATH_OR_GIT_URL`',
+        [],
+        'no-specs-repo',
+      );
     if (isAbsolute(specs_repo) || specs_repo.startsWith('.')) return resolve(specs_repo);
     const path = join(this.store.home, 'specs', managedFolder(specs_repo));
     const ok = await access(join(path, '.git')).then(
       () => true,
       () => false,
     );
-    if (!ok) await syncRepos([{ name: specs_repo, mode: 'managed', path, cloneUrl: specs_repo, usedBy: [] }], false, () => {});
+    if (!ok)
+      await syncRepos(
+        [{ name: specs_repo, mode: 'managed', path, cloneUrl: specs_repo, usedBy: [] }],
+        false,
+        () => {},
+      );
     return path;
   }
 
@@ -58,7 +79,9 @@ export class Project {
   }
 
   /** Validates then compiles; throws a DustyError listing every problem when the specs are invalid. */
-  async compile(opts: { specsPath?: string; activeBundles?: string[] } = {}): Promise<CompiledProject> {
+  async compile(
+    opts: { specsPath?: string; activeBundles?: string[] } = {},
+  ): Promise<CompiledProject> {
     const validation = await this.validate(opts.specsPath);
     if (!validation.ok)
       throw new DustyError(
@@ -76,7 +99,11 @@ export class Project {
     ]);
     const known = active.filter((b) => b in validation.specs.bundles);
     const closure = computeClosure(validation.specs, known);
-    const repos = describeRepos(reposOfSpecs(validation.specs, closure), overrides, this.store.reposDir);
+    const repos = describeRepos(
+      reposOfSpecs(validation.specs, closure),
+      overrides,
+      this.store.reposDir,
+    );
     const output = compile({
       specs: validation.specs,
       activeBundles: known,

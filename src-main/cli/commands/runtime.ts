@@ -4,7 +4,12 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDocker } from '../../engine/docker/client.js';
 import { DustyError } from '../../engine/project.js';
-import { describeRepos, matchReposInDir, reposOfSpecs, syncRepos } from '../../engine/repos/repos.js';
+import {
+  describeRepos,
+  matchReposInDir,
+  reposOfSpecs,
+  syncRepos,
+} from '../../engine/repos/repos.js';
 import { copy } from '../../engine/runtime/transfer.js';
 import { logs, restart, runScript, status, stop } from '../../engine/runtime/ops.js';
 import { openShell } from '../../engine/runtime/shell.js';
@@ -24,7 +29,9 @@ function printUpEvent(e: UpEvent) {
       console.error(yellow(`warning: ${e.message}`));
       break;
     case 'repo':
-      console.log(`  ${e.event.action} ${e.event.repo}: ${e.event.status}${e.event.message ? dim(` (${e.event.message})`) : ''}`);
+      console.log(
+        `  ${e.event.action} ${e.event.repo}: ${e.event.status}${e.event.message ? dim(` (${e.event.message})`) : ''}`,
+      );
       break;
     case 'pull':
       console.log(`  image ${e.image}: ${e.status}`);
@@ -33,7 +40,12 @@ function printUpEvent(e: UpEvent) {
       console.log(dim(`  ${e.line}`));
       break;
     case 'container': {
-      const s = e.state === 'running' && (!e.health || e.health === 'healthy') ? green(e.state) : e.state === 'exited' ? red(e.state) : e.state;
+      const s =
+        e.state === 'running' && (!e.health || e.health === 'healthy')
+          ? green(e.state)
+          : e.state === 'exited'
+            ? red(e.state)
+            : e.state;
       console.log(`  ${e.name}: ${s}${e.health ? ` (${e.health})` : ''}`);
       break;
     }
@@ -50,7 +62,12 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async (opts: { pull: boolean; recreate?: boolean; timeout: number }) => {
       const d = docker();
       const result = await up(
-        { project: getProject(), docker: d, applyHosts: hostsApplier(), ensureEngine: engineEnsurer(d) },
+        {
+          project: getProject(),
+          docker: d,
+          applyHosts: hostsApplier(),
+          ensureEngine: engineEnsurer(d),
+        },
         { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
         printUpEvent,
       );
@@ -65,15 +82,23 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--rm', 'also remove them')
     .action(async (names: string[], opts: { rm?: boolean }) => {
       const done = await stop(getProject(), docker(), names, opts.rm ?? false);
-      console.log(done.length ? `${opts.rm ? 'removed' : 'stopped'} ${done.join(', ')}` : 'nothing is running');
+      console.log(
+        done.length
+          ? `${opts.rm ? 'removed' : 'stopped'} ${done.join(', ')}`
+          : 'nothing is running',
+      );
     });
 
   program
     .command('restart [names...]')
-    .description('restart containers; with --repos, pull those repos and restart the apps that use them')
+    .description(
+      'restart containers; with --repos, pull those repos and restart the apps that use them',
+    )
     .option('--repos <repos...>', 'repos to update first')
     .action(async (names: string[], opts: { repos?: string[] }) => {
-      const done = await restart(getProject(), docker(), names, opts.repos ?? [], (l) => console.log(dim(`  ${l}`)));
+      const done = await restart(getProject(), docker(), names, opts.repos ?? [], (l) =>
+        console.log(dim(`  ${l}`)),
+      );
       console.log(`restarted ${done.join(', ')}`);
     });
 
@@ -84,10 +109,17 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const rows = await status(getProject(), docker());
       if (opts.json) return printJson(rows.map(({ usedBy: _u, ...r }) => r));
-      const paint = (s: string) => (s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s);
+      const paint = (s: string) =>
+        s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
       console.log(
         table(
-          rows.map((r) => [r.name, r.kind, paint(r.state) + (r.health ? ` (${r.health})` : ''), r.container ?? '-', r.urls.join(' ') || '-']),
+          rows.map((r) => [
+            r.name,
+            r.kind,
+            paint(r.state) + (r.health ? ` (${r.health})` : ''),
+            r.container ?? '-',
+            r.urls.join(' ') || '-',
+          ]),
           ['NAME', 'KIND', 'STATE', 'CONTAINER', 'URLS'],
         ).trimEnd(),
       );
@@ -99,14 +131,22 @@ export function registerRuntimeCommands(program: Command): void {
     .option('-f, --follow', 'keep following')
     .option('-t, --timestamps', 'show timestamps')
     .option('--tail <n>', 'only the last N lines', (v) => Number(v))
-    .action(async (name: string, opts: { follow?: boolean; timestamps?: boolean; tail?: number }) => {
-      const s = await logs(docker(), name, { follow: opts.follow ?? false, timestamps: opts.timestamps ?? false, tail: opts.tail }, process.stdout, process.stderr);
-      process.once('SIGINT', () => {
-        s.cancel();
-        process.exit(0);
-      });
-      await s.done;
-    });
+    .action(
+      async (name: string, opts: { follow?: boolean; timestamps?: boolean; tail?: number }) => {
+        const s = await logs(
+          docker(),
+          name,
+          { follow: opts.follow ?? false, timestamps: opts.timestamps ?? false, tail: opts.tail },
+          process.stdout,
+          process.stderr,
+        );
+        process.once('SIGINT', () => {
+          s.cancel();
+          process.exit(0);
+        });
+        await s.done;
+      },
+    );
 
   program
     .command('shell <name>')
@@ -126,7 +166,9 @@ export function registerRuntimeCommands(program: Command): void {
 
   program
     .command('scripts <app> [script] [args...]')
-    .description("list an app's scripts, or run one in its container (ARGS are appended to its last line)")
+    .description(
+      "list an app's scripts, or run one in its container (ARGS are appended to its last line)",
+    )
     .passThroughOptions()
     .allowUnknownOption()
     .action(async (app: string, script: string | undefined, args: string[]) => {
@@ -134,16 +176,34 @@ export function registerRuntimeCommands(program: Command): void {
       if (!script) {
         const { specs } = await project.validate();
         const spec = specs.apps[app];
-        if (!spec) throw new DustyError(`no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`);
+        if (!spec)
+          throw new DustyError(
+            `no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`,
+          );
         if (!spec.spec.scripts.length) return console.log(dim(`${app} has no scripts`));
-        return console.log(table(spec.spec.scripts.map((s) => [s.name, s.description]), ['SCRIPT', 'DESCRIPTION']).trimEnd());
+        return console.log(
+          table(
+            spec.spec.scripts.map((s) => [s.name, s.description]),
+            ['SCRIPT', 'DESCRIPTION'],
+          ).trimEnd(),
+        );
       }
-      process.exitCode = await runScript(project, docker(), app, script, args, process.stdout, process.stderr);
+      process.exitCode = await runScript(
+        project,
+        docker(),
+        app,
+        script,
+        args,
+        process.stdout,
+        process.stderr,
+      );
     });
 
   program
     .command('cp <src> <dst>')
-    .description('copy files: host to container, container to host, or container to container (NAME:/path names a container path)')
+    .description(
+      'copy files: host to container, container to host, or container to container (NAME:/path names a container path)',
+    )
     .action(async (src: string, dst: string) => {
       console.log(await copy(docker(), src, dst));
     });
@@ -151,12 +211,17 @@ export function registerRuntimeCommands(program: Command): void {
   const repos = program.command('repos').description('where the code of apps and libs comes from');
   const repoInfo = async () => {
     const project = getProject();
-    const [{ specs }, overrides] = await Promise.all([project.validate(), project.store.repoOverrides()]);
+    const [{ specs }, overrides] = await Promise.all([
+      project.validate(),
+      project.store.repoOverrides(),
+    ]);
     return { project, list: describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir) };
   };
   const checkRepo = (list: { name: string }[], repo: string) => {
     if (!list.some((r) => r.name === repo))
-      throw new DustyError(`no spec uses the repo "${repo}"; repos: ${list.map((r) => r.name).join(', ') || 'none'}`);
+      throw new DustyError(
+        `no spec uses the repo "${repo}"; repos: ${list.map((r) => r.name).join(', ') || 'none'}`,
+      );
   };
   repos
     .command('list')
@@ -164,33 +229,65 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { list } = await repoInfo();
       if (opts.json) return printJson(list);
-      console.log(table(list.map((r) => [r.name, r.mode, r.path, r.usedBy.join(', ')]), ['REPO', 'MODE', 'LOCAL PATH', 'USED BY']).trimEnd());
+      console.log(
+        table(
+          list.map((r) => [r.name, r.mode, r.path, r.usedBy.join(', ')]),
+          ['REPO', 'MODE', 'LOCAL PATH', 'USED BY'],
+        ).trimEnd(),
+      );
     });
-  repos.command('override <repo> <path>').description('use your own checkout of a repo').action(async (repo: string, path: string) => {
-    const { project, list } = await repoInfo();
-    checkRepo(list, repo);
-    const abs = resolve(path);
-    if (!(await stat(abs).then((s) => s.isDirectory(), () => false))) throw new DustyError(`${abs} is not a folder`);
-    await project.store.setRepoOverride(repo, abs);
-    console.log(`${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`);
-  });
-  repos.command('manage <repo>').description('let Dusty clone and pull a repo again').action(async (repo: string) => {
-    const { project, list } = await repoInfo();
-    checkRepo(list, repo);
-    await project.store.setRepoOverride(repo, undefined);
-    console.log(`${repo} is managed by Dusty again`);
-  });
-  repos.command('from <dir>').description('override every repo whose folder name is in DIR').action(async (dir: string) => {
-    const { project, list } = await repoInfo();
-    const found = await matchReposInDir(list.map((r) => r.name), resolve(dir));
-    for (const [repo, path] of Object.entries(found)) {
-      await project.store.setRepoOverride(repo, path);
-      console.log(`${repo} -> ${path}`);
-    }
-    if (!Object.keys(found).length) console.log(dim(`no folder in ${dir} matches a repo`));
-  });
-  repos.command('update').description('pull every managed repo').action(async () => {
-    const { list } = await repoInfo();
-    await syncRepos(list, true, (e) => console.log(`  ${e.action} ${e.repo}: ${e.status}${e.message ? dim(` (${e.message})`) : ''}`));
-  });
+  repos
+    .command('override <repo> <path>')
+    .description('use your own checkout of a repo')
+    .action(async (repo: string, path: string) => {
+      const { project, list } = await repoInfo();
+      checkRepo(list, repo);
+      const abs = resolve(path);
+      if (
+        !(await stat(abs).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new DustyError(`${abs} is not a folder`);
+      await project.store.setRepoOverride(repo, abs);
+      console.log(
+        `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
+      );
+    });
+  repos
+    .command('manage <repo>')
+    .description('let Dusty clone and pull a repo again')
+    .action(async (repo: string) => {
+      const { project, list } = await repoInfo();
+      checkRepo(list, repo);
+      await project.store.setRepoOverride(repo, undefined);
+      console.log(`${repo} is managed by Dusty again`);
+    });
+  repos
+    .command('from <dir>')
+    .description('override every repo whose folder name is in DIR')
+    .action(async (dir: string) => {
+      const { project, list } = await repoInfo();
+      const found = await matchReposInDir(
+        list.map((r) => r.name),
+        resolve(dir),
+      );
+      for (const [repo, path] of Object.entries(found)) {
+        await project.store.setRepoOverride(repo, path);
+        console.log(`${repo} -> ${path}`);
+      }
+      if (!Object.keys(found).length) console.log(dim(`no folder in ${dir} matches a repo`));
+    });
+  repos
+    .command('update')
+    .description('pull every managed repo')
+    .action(async () => {
+      const { list } = await repoInfo();
+      await syncRepos(list, true, (e) =>
+        console.log(
+          `  ${e.action} ${e.repo}: ${e.status}${e.message ? dim(` (${e.message})`) : ''}`,
+        ),
+      );
+    });
 }

@@ -3,7 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseEnvFile } from '../../engine/state/env-file.js';
-import { CONFIG_DESCRIPTIONS, ConfigSchema, parseConfigValue, type ConfigKey } from '../../../src-shared/config.js';
+import {
+  CONFIG_DESCRIPTIONS,
+  ConfigSchema,
+  parseConfigValue,
+  type ConfigKey,
+} from '../../../src-shared/config.js';
 import { DustyError } from '../../engine/project.js';
 import { dim, green, printJson, printProblems, table } from '../output.js';
 import { getProject } from '../context.js';
@@ -30,7 +35,8 @@ export function registerSpecCommands(program: Command): void {
         const counts = (['apps', 'services', 'libs', 'bundles'] as const)
           .map((k) => `${Object.keys(result.specs[k]).length} ${k}`)
           .join(', ');
-        if (result.ok) console.log(`${green('valid')}: ${counts}${warnings ? `, ${warnings} warning(s)` : ''}`);
+        if (result.ok)
+          console.log(`${green('valid')}: ${counts}${warnings ? `, ${warnings} warning(s)` : ''}`);
         else console.error(`${errors} error(s), ${warnings} warning(s)`);
       }
       if (!result.ok) process.exitCode = 1;
@@ -39,7 +45,7 @@ export function registerSpecCommands(program: Command): void {
   program
     .command('compile')
     .description('write docker-compose.yml, nginx.conf and hosts for the active bundles')
-    .option('--out <dir>', 'folder to write to (default: Dusty\'s state folder)')
+    .option('--out <dir>', "folder to write to (default: Dusty's state folder)")
     .option('--specs <path>', 'specs repo to use instead of the configured one')
     .option('--bundles <names>', 'comma-separated bundles to compile instead of the active ones')
     .action(async (opts: { out?: string; specs?: string; bundles?: string }) => {
@@ -52,25 +58,41 @@ export function registerSpecCommands(program: Command): void {
       const out = opts.out ? resolve(opts.out) : project.store.compiledDir;
       await project.writeCompiled(output, out);
       console.log(`wrote ${out}/docker-compose.yml, nginx.conf, hosts`);
-      if (output.containers.length === 1) console.log(dim('no bundle is active: only the router would run (`dusty bundles activate NAME`)'));
+      if (output.containers.length === 1)
+        console.log(
+          dim('no bundle is active: only the router would run (`dusty bundles activate NAME`)'),
+        );
       console.log(
         table(
-          output.containers.map((c) => [c.name, c.kind, c.image, c.urls.join(' ') || '-', c.dependsOn.join(',') || '-']),
+          output.containers.map((c) => [
+            c.name,
+            c.kind,
+            c.image,
+            c.urls.join(' ') || '-',
+            c.dependsOn.join(',') || '-',
+          ]),
           ['CONTAINER', 'KIND', 'IMAGE', 'URLS', 'STARTS AFTER'],
         ).trimEnd(),
       );
       if (output.missingAssets.length)
-        console.log(`\nrequired assets not set: ${output.missingAssets.map((a) => `${a.asset} (${a.owner})`).join(', ')}`);
+        console.log(
+          `\nrequired assets not set: ${output.missingAssets.map((a) => `${a.asset} (${a.owner})`).join(', ')}`,
+        );
     });
 
-  const config = program.command('config').description('show and change Dusty\'s settings');
+  const config = program.command('config').description("show and change Dusty's settings");
   config
     .command('list')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const cfg = await getProject().store.config();
       if (opts.json) return printJson(cfg);
-      console.log(table(configKeys.map((k) => [k, String(cfg[k]), dim(CONFIG_DESCRIPTIONS[k])]), ['KEY', 'VALUE', 'MEANING']).trimEnd());
+      console.log(
+        table(
+          configKeys.map((k) => [k, String(cfg[k]), dim(CONFIG_DESCRIPTIONS[k])]),
+          ['KEY', 'VALUE', 'MEANING'],
+        ).trimEnd(),
+      );
     });
   config.command('get <key>').action(async (key: string) => {
     checkConfigKey(key);
@@ -79,7 +101,8 @@ export function registerSpecCommands(program: Command): void {
   config.command('set <key> <value>').action(async (key: string, value: string) => {
     checkConfigKey(key);
     let v = parseConfigValue(key, value);
-    if (key === 'specs_repo' && typeof v === 'string' && (v.startsWith('.') || v.startsWith('/'))) v = resolve(v);
+    if (key === 'specs_repo' && typeof v === 'string' && (v.startsWith('.') || v.startsWith('/')))
+      v = resolve(v);
     await getProject().store.setConfig(key, v);
     console.log(`${key} = ${String(v)}`);
   });
@@ -90,7 +113,10 @@ export function registerSpecCommands(program: Command): void {
     .option('--json', 'print as JSON: [{name, description, active, apps, services}]')
     .action(async (opts: { json?: boolean }) => {
       const project = getProject();
-      const [{ specs }, active] = await Promise.all([project.validate(), project.store.activeBundles()]);
+      const [{ specs }, active] = await Promise.all([
+        project.validate(),
+        project.store.activeBundles(),
+      ]);
       const rows = Object.values(specs.bundles).map((b) => ({
         name: b.name,
         description: b.spec.description,
@@ -99,22 +125,36 @@ export function registerSpecCommands(program: Command): void {
         services: b.spec.services,
       }));
       if (opts.json) return printJson(rows);
-      console.log(table(rows.map((r) => [r.active ? green('●') : dim('○'), r.name, r.description]), [' ', 'BUNDLE', 'DESCRIPTION']).trimEnd());
+      console.log(
+        table(
+          rows.map((r) => [r.active ? green('●') : dim('○'), r.name, r.description]),
+          [' ', 'BUNDLE', 'DESCRIPTION'],
+        ).trimEnd(),
+      );
     });
   const changeBundles = (activate: boolean) => async (names: string[]) => {
     const project = getProject();
-    const [{ specs }, active] = await Promise.all([project.validate(), project.store.activeBundles()]);
+    const [{ specs }, active] = await Promise.all([
+      project.validate(),
+      project.store.activeBundles(),
+    ]);
     const unknown = names.filter((n) => !(n in specs.bundles));
     if (unknown.length)
-      throw new DustyError(`unknown bundle(s): ${unknown.join(', ')}; known bundles: ${Object.keys(specs.bundles).join(', ') || 'none'}`);
+      throw new DustyError(
+        `unknown bundle(s): ${unknown.join(', ')}; known bundles: ${Object.keys(specs.bundles).join(', ') || 'none'}`,
+      );
     const next = activate ? [...active, ...names] : active.filter((a) => !names.includes(a));
     await project.store.setActiveBundles(next);
-    console.log(`${activate ? 'activated' : 'deactivated'} ${names.join(', ')}; run \`dusty up\` to apply`);
+    console.log(
+      `${activate ? 'activated' : 'deactivated'} ${names.join(', ')}; run \`dusty up\` to apply`,
+    );
   };
   bundles.command('activate <names...>').action(changeBundles(true));
   bundles.command('deactivate <names...>').action(changeBundles(false));
 
-  const env = program.command('env').description('environment overrides per app or service (applied at the next up)');
+  const env = program
+    .command('env')
+    .description('environment overrides per app or service (applied at the next up)');
   env
     .command('list [app]')
     .option('--json', 'print as JSON')
@@ -122,29 +162,48 @@ export function registerSpecCommands(program: Command): void {
       const all = await getProject().store.envOverrides();
       const shown = app ? { [app]: all[app] ?? {} } : all;
       if (opts.json) return printJson(shown);
-      const rows = Object.entries(shown).flatMap(([a, vars]) => Object.entries(vars).map(([k, v]) => [a, k, v]));
-      console.log(rows.length ? table(rows, ['APP', 'VARIABLE', 'VALUE']).trimEnd() : dim('no environment overrides'));
+      const rows = Object.entries(shown).flatMap(([a, vars]) =>
+        Object.entries(vars).map(([k, v]) => [a, k, v]),
+      );
+      console.log(
+        rows.length
+          ? table(rows, ['APP', 'VARIABLE', 'VALUE']).trimEnd()
+          : dim('no environment overrides'),
+      );
     });
   env
     .command('set <app> [var] [value]')
     .option('--file <file>', 'read variables from an env file (KEY=VALUE lines)')
-    .action(async (app: string, name: string | undefined, value: string | undefined, opts: { file?: string }) => {
-      let vars: Record<string, string>;
-      if (opts.file) vars = parseEnvFile(await readFile(opts.file, 'utf8'), opts.file);
-      else if (name !== undefined && value !== undefined) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new DustyError(`"${name}" is not a valid variable name`);
-        vars = { [name]: value };
-      } else throw new DustyError('usage: dusty env set APP VAR VALUE, or dusty env set APP --file FILE');
-      await checkAppOrService(app);
-      await getProject().store.setEnv(app, vars);
-      console.log(`set ${Object.keys(vars).join(', ')} for ${app}; run \`dusty up\` to apply`);
-    });
+    .action(
+      async (
+        app: string,
+        name: string | undefined,
+        value: string | undefined,
+        opts: { file?: string },
+      ) => {
+        let vars: Record<string, string>;
+        if (opts.file) vars = parseEnvFile(await readFile(opts.file, 'utf8'), opts.file);
+        else if (name !== undefined && value !== undefined) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+            throw new DustyError(`"${name}" is not a valid variable name`);
+          vars = { [name]: value };
+        } else
+          throw new DustyError(
+            'usage: dusty env set APP VAR VALUE, or dusty env set APP --file FILE',
+          );
+        await checkAppOrService(app);
+        await getProject().store.setEnv(app, vars);
+        console.log(`set ${Object.keys(vars).join(', ')} for ${app}; run \`dusty up\` to apply`);
+      },
+    );
   env.command('unset <app> [var]').action(async (app: string, name: string | undefined) => {
     await getProject().store.unsetEnv(app, name);
     console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
   });
 
-  const assets = program.command('assets').description('secret files placed in containers (values are never printed but by `read`)');
+  const assets = program
+    .command('assets')
+    .description('secret files placed in containers (values are never printed but by `read`)');
   assets
     .command('list')
     .option('--json', 'print as JSON')
@@ -152,13 +211,32 @@ export function registerSpecCommands(program: Command): void {
       const project = getProject();
       const [{ specs }, set] = await Promise.all([project.validate(), project.store.setAssets()]);
       const rows = [
-        ...Object.values(specs.apps).flatMap((a) => a.spec.assets.map((x) => ({ ...x, owner: `app ${a.name}` }))),
-        ...Object.values(specs.libs).flatMap((l) => l.spec.assets.map((x) => ({ ...x, owner: `lib ${l.name}` }))),
-      ].map((a) => ({ name: a.name, owner: a.owner, path: a.path, required: a.required, set: set.has(a.name) }));
+        ...Object.values(specs.apps).flatMap((a) =>
+          a.spec.assets.map((x) => ({ ...x, owner: `app ${a.name}` })),
+        ),
+        ...Object.values(specs.libs).flatMap((l) =>
+          l.spec.assets.map((x) => ({ ...x, owner: `lib ${l.name}` })),
+        ),
+      ].map((a) => ({
+        name: a.name,
+        owner: a.owner,
+        path: a.path,
+        required: a.required,
+        set: set.has(a.name),
+      }));
       if (opts.json) return printJson(rows);
       console.log(
         rows.length
-          ? table(rows.map((r) => [r.name, r.owner, r.path, r.required ? 'required' : 'optional', r.set ? green('set') : 'not set']), ['ASSET', 'USED BY', 'PATH', ' ', 'VALUE']).trimEnd()
+          ? table(
+              rows.map((r) => [
+                r.name,
+                r.owner,
+                r.path,
+                r.required ? 'required' : 'optional',
+                r.set ? green('set') : 'not set',
+              ]),
+              ['ASSET', 'USED BY', 'PATH', ' ', 'VALUE'],
+            ).trimEnd()
           : dim('no app or lib declares assets'),
       );
     });
@@ -179,9 +257,11 @@ export function registerSpecCommands(program: Command): void {
 }
 
 async function checkAppOrService(name: string): Promise<void> {
-  const { specs } = await getProject().validate().catch(() => ({ specs: undefined }));
+  const { specs } = await getProject()
+    .validate()
+    .catch(() => ({ specs: undefined }));
   if (specs && !(name in specs.apps) && !(name in specs.services))
-    throw new DustyError(`no app or service is named "${name}"; known: ${[...Object.keys(specs.apps), ...Object.keys(specs.services)].join(', ')}`);
+    throw new DustyError(
+      `no app or service is named "${name}"; known: ${[...Object.keys(specs.apps), ...Object.keys(specs.services)].join(', ')}`,
+    );
 }
-
-

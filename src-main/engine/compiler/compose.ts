@@ -3,7 +3,7 @@
  * docker-compose 1.29, so it uses the Compose Specification without a
  * top-level `name:` (the project name is given with `-p`).
  */
-import type { App, Problem, Specs } from '../../../src-shared/specs/schema.js';
+import type { App, Specs } from '../../../src-shared/specs/schema.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { libsInInstallOrder, type Closure } from './closure.js';
 import { ROUTER_CONF_DIR, routerCommand, type Forward } from './nginx.js';
@@ -60,7 +60,8 @@ function normalizeEnv(env: unknown): Record<string, string | null> {
       else out[s.slice(0, eq)] = s.slice(eq + 1);
     }
   } else if (env && typeof env === 'object') {
-    for (const [k, v] of Object.entries(env)) out[k] = v === null || v === undefined ? null : String(v);
+    for (const [k, v] of Object.entries(env))
+      out[k] = v === null || v === undefined ? null : String(v);
   }
   return out;
 }
@@ -83,7 +84,11 @@ function translateLegacy(
     if (m && closureNames.has(m[1]!)) {
       out.network_mode = `service:${m[1]}`;
       dependsOn.push(m[1]!);
-      warn(file, `${prefix}net`, `legacy "net: ${net}" translated to "network_mode: service:${m[1]}": ${name} shares ${m[1]}'s network and gets no host name of its own`);
+      warn(
+        file,
+        `${prefix}net`,
+        `legacy "net: ${net}" translated to "network_mode: service:${m[1]}": ${name} shares ${m[1]}'s network and gets no host name of its own`,
+      );
     } else {
       out.network_mode = net;
       warn(file, `${prefix}net`, `legacy "net" translated to "network_mode: ${net}"`);
@@ -120,7 +125,10 @@ function translateVolume(v: unknown, persistDir: string): unknown {
 }
 
 /** Builds the compose document as a plain object (serialised by the caller). */
-export function buildCompose(input: ComposeInput, warn: (file: string, path: string, message: string) => void): {
+export function buildCompose(
+  input: ComposeInput,
+  warn: (file: string, path: string, message: string) => void,
+): {
   doc: Record<string, unknown>;
 } {
   const { specs, closure, platform } = input;
@@ -134,7 +142,11 @@ export function buildCompose(input: ComposeInput, warn: (file: string, path: str
     const vol = `dusty_nfs_${(nfsCount++).toString().padStart(3, '0')}`;
     volumes[vol] = {
       driver: 'local',
-      driver_opts: { type: 'nfs', o: `addr=${platform.repoMount.server},rw,nolock,vers=3,actimeo=1`, device: `:${local}` },
+      driver_opts: {
+        type: 'nfs',
+        o: `addr=${platform.repoMount.server},rw,nolock,vers=3,actimeo=1`,
+        device: `:${local}`,
+      },
     };
     return `${vol}:${target}`;
   };
@@ -146,7 +158,9 @@ export function buildCompose(input: ComposeInput, warn: (file: string, path: str
     command: routerCommand().map(literal),
     labels: { [LABEL.kind]: 'router', [LABEL.name]: ROUTER_NAME },
     networks: { [NETWORK]: { aliases: [...hostNames].sort() } },
-    ports: routerPorts.map((p) => (platform.publishAddress ? `${platform.publishAddress}:${p}:${p}` : `${p}:${p}`)),
+    ports: routerPorts.map((p) =>
+      platform.publishAddress ? `${platform.publishAddress}:${p}:${p}` : `${p}:${p}`,
+    ),
     volumes: [`${platform.dustyDir}/compiled:${ROUTER_CONF_DIR}:ro`],
   };
 
@@ -162,7 +176,9 @@ export function buildCompose(input: ComposeInput, warn: (file: string, path: str
     if (Object.keys(env).length) svc.environment = env;
     svc.labels = { ...labelsOf(def.labels), [LABEL.kind]: 'service', [LABEL.name]: name };
     svc.volumes = [
-      ...((def.volumes as unknown[] | undefined) ?? []).map((v) => translateVolume(v, platform.persistDir)),
+      ...((def.volumes as unknown[] | undefined) ?? []).map((v) =>
+        translateVolume(v, platform.persistDir),
+      ),
       `${platform.dustyDir}/cp/${name}:/cp`,
     ];
     if (!svc.network_mode) svc.networks = [NETWORK];
@@ -180,7 +196,8 @@ export function buildCompose(input: ComposeInput, warn: (file: string, path: str
 
 function labelsOf(labels: unknown): Record<string, string> {
   if (Array.isArray(labels)) return normalizeEnv(labels) as Record<string, string>;
-  if (labels && typeof labels === 'object') return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
+  if (labels && typeof labels === 'object')
+    return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
   return {};
 }
 
@@ -198,13 +215,22 @@ function appService(
   warn: (file: string, path: string, message: string) => void,
 ): Service {
   const { specs, platform } = input;
-  const { def: compose, dependsOn: legacyDeps } = translateLegacy(spec.compose, name, file, closureNames, warn, 'compose.');
+  const { def: compose, dependsOn: legacyDeps } = translateLegacy(
+    spec.compose,
+    name,
+    file,
+    closureNames,
+    warn,
+    'compose.',
+  );
   delete compose.command;
   delete compose.entrypoint;
   delete compose.working_dir;
   const libs = libsInInstallOrder(specs, spec.depends.libs);
   const libSpecs = libs.map((l) => ({ name: l, ...specs.libs[l]!.spec }));
-  const assets = [...spec.assets, ...libSpecs.flatMap((l) => l.assets)].filter((a) => input.setAssets.has(a.name));
+  const assets = [...spec.assets, ...libSpecs.flatMap((l) => l.assets)].filter((a) =>
+    input.setAssets.has(a.name),
+  );
   const workdir = spec.repo && spec.mount ? spec.mount : '/';
   const script = buildStartScript({
     name,
@@ -219,7 +245,9 @@ function appService(
   if (spec.image) svc.image = spec.image;
   else if (spec.build) {
     const repoPath = spec.repo ? (input.repoPaths[spec.repo] ?? spec.repo) : '';
-    svc.build = spec.build.startsWith('/') ? spec.build : `${repoPath}/${spec.build}`.replace(/\/\.$/, '');
+    svc.build = spec.build.startsWith('/')
+      ? spec.build
+      : `${repoPath}/${spec.build}`.replace(/\/\.$/, '');
   }
   Object.assign(svc, compose);
   svc.entrypoint = [];
@@ -227,7 +255,10 @@ function appService(
   svc.working_dir = workdir;
   const env = { ...normalizeEnv(compose.environment), ...literalEnv(input.envOverrides[name]) };
   if (Object.keys(env).length) svc.environment = env;
-  const urls = spec.host_forwarding.map((f) => `${f.type === 'http' ? 'http' : 'tcp'}://${f.host_name}${f.type === 'http' && f.host_port === 80 ? '' : `:${f.host_port}`}`);
+  const urls = spec.host_forwarding.map(
+    (f) =>
+      `${f.type === 'http' ? 'http' : 'tcp'}://${f.host_name}${f.type === 'http' && f.host_port === 80 ? '' : `:${f.host_port}`}`,
+  );
   svc.labels = {
     ...labelsOf(compose.labels),
     [LABEL.kind]: 'app',
@@ -236,11 +267,14 @@ function appService(
     ...(libs.length ? { [LABEL.libs]: libs.join(',') } : {}),
     ...(urls.length ? { [LABEL.urls]: urls.join(' ') } : {}),
   };
-  const vols: unknown[] = ((compose.volumes as unknown[] | undefined) ?? []).map((v) => translateVolume(v, platform.persistDir));
+  const vols: unknown[] = ((compose.volumes as unknown[] | undefined) ?? []).map((v) =>
+    translateVolume(v, platform.persistDir),
+  );
   if (spec.repo && spec.mount) vols.push(repoVolume(spec.repo, spec.mount));
   for (const l of libSpecs) vols.push(repoVolume(l.repo, l.mount));
   vols.push(`${platform.dustyDir}/cp/${name}:/cp`);
-  for (const a of assets) vols.push(`${platform.dustyDir}/assets/${a.name}:${ASSETS_IN_CONTAINER}/${a.name}:ro`);
+  for (const a of assets)
+    vols.push(`${platform.dustyDir}/assets/${a.name}:${ASSETS_IN_CONTAINER}/${a.name}:ro`);
   svc.volumes = vols;
   if (!svc.network_mode) svc.networks = [NETWORK];
   const links = [

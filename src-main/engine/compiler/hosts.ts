@@ -9,8 +9,13 @@ export function needsHostsEntry(hostName: string): boolean {
 }
 
 /** The entries of Dusty's hosts section, one per host name, sorted. */
-export function hostsEntries(hostNames: Iterable<string>, address: string): { ip: string; hostname: string }[] {
-  return [...new Set([...hostNames].filter(needsHostsEntry))].sort().map((hostname) => ({ ip: address, hostname }));
+export function hostsEntries(
+  hostNames: Iterable<string>,
+  address: string,
+): { ip: string; hostname: string }[] {
+  return [...new Set([...hostNames].filter(needsHostsEntry))]
+    .sort()
+    .map((hostname) => ({ ip: address, hostname }));
 }
 
 /** The section text, markers included. */

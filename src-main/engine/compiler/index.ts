@@ -79,7 +79,8 @@ export function compile(input: CompileInput): CompileOutput {
   ];
   for (const { owner, assets } of owners)
     for (const a of assets)
-      if (a.required && !input.setAssets.has(a.name)) missingAssets.push({ asset: a.name, owner, path: a.path });
+      if (a.required && !input.setAssets.has(a.name))
+        missingAssets.push({ asset: a.name, owner, path: a.path });
   return {
     compose: stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }),
     nginx: buildNginxConf(forwards),

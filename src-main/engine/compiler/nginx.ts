@@ -28,7 +28,9 @@ export function buildNginxConf(forwards: Forward[]): string {
   const http = forwards
     .filter((f) => f.type === 'http')
     .sort((a, b) => a.host_port - b.host_port || a.host_name.localeCompare(b.host_name));
-  const stream = forwards.filter((f) => f.type === 'stream').sort((a, b) => a.host_port - b.host_port);
+  const stream = forwards
+    .filter((f) => f.type === 'stream')
+    .sort((a, b) => a.host_port - b.host_port);
   const lines: string[] = [
     '# Written by Dusty; changes are overwritten by the next `dusty up`.',
     'worker_processes 1;',
@@ -49,7 +51,7 @@ export function buildNginxConf(forwards: Forward[]): string {
     '  client_max_body_size 1g;',
     '  proxy_read_timeout 1h;',
     '  proxy_send_timeout 1h;',
-    '  map $http_upgrade $dusty_connection_upgrade { default upgrade; \'\' close; }',
+    "  map $http_upgrade $dusty_connection_upgrade { default upgrade; '' close; }",
   );
   const ports = [...new Set(http.map((f) => f.host_port))];
   for (const port of ports) {

@@ -13,11 +13,15 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
   if (env.DOCKER_HOST) return env.DOCKER_HOST;
   const configDir = env.DOCKER_CONFIG || join(homedir(), '.docker');
   try {
-    const cfg = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
+    const cfg = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as {
+      currentContext?: string;
+    };
     const ctx = env.DOCKER_CONTEXT || cfg.currentContext;
     if (!ctx || ctx === 'default') return undefined;
     const id = createHash('sha256').update(ctx).digest('hex');
-    const meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
+    const meta = JSON.parse(
+      readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8'),
+    ) as {
       Endpoints?: { docker?: { Host?: string } };
     };
     return meta.Endpoints?.docker?.Host;
@@ -29,22 +33,38 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
 /** Builds a dockerode client for an endpoint such as unix:///var/run/docker.sock or tcp://host:2376. */
 export function createDocker(endpoint = engineEndpoint()): Docker {
   if (!endpoint) return new Docker({ socketPath: '/var/run/docker.sock' });
-  if (endpoint.startsWith('unix://')) return new Docker({ socketPath: endpoint.slice('unix://'.length) });
-  if (endpoint.startsWith('npipe://')) return new Docker({ socketPath: endpoint.slice('npipe://'.length) });
+  if (endpoint.startsWith('unix://'))
+    return new Docker({ socketPath: endpoint.slice('unix://'.length) });
+  if (endpoint.startsWith('npipe://'))
+    return new Docker({ socketPath: endpoint.slice('npipe://'.length) });
   const url = new URL(endpoint);
   if (url.protocol === 'ssh:') {
-    return new Docker({ protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined } as Docker.DockerOptions);
+    return new Docker({
+      protocol: 'ssh',
+      host: url.hostname,
+      port: Number(url.port || 22),
+      username: url.username || undefined,
+    });
   }
   const tls = process.env.DOCKER_TLS_VERIFY === '1';
-  return new Docker({ host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' });
+  return new Docker({
+    host: url.hostname,
+    port: Number(url.port || (tls ? 2376 : 2375)),
+    protocol: tls ? 'https' : 'http',
+  });
 }
 
 /** Turns an engine connection failure into a sentence that says what to do. */
 export function explainEngineError(e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
-    const why = err.code === 'EACCES' ? 'permission denied on its socket (add yourself to the docker group)' : 'it is not running';
-    return new Error(`cannot reach the Docker engine (${engineEndpoint() ?? 'unix:///var/run/docker.sock'}): ${why}. Start it with \`dusty up\` (which starts it through the helper) or your system's service manager.`);
+    const why =
+      err.code === 'EACCES'
+        ? 'permission denied on its socket (add yourself to the docker group)'
+        : 'it is not running';
+    return new Error(
+      `cannot reach the Docker engine (${engineEndpoint() ?? 'unix:///var/run/docker.sock'}): ${why}. Start it with \`dusty up\` (which starts it through the helper) or your system's service manager.`,
+    );
   }
   return err instanceof Error ? err : new Error(String(e));
 }

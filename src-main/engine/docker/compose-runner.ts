@@ -20,7 +20,11 @@ export interface ComposeTool {
   label: string;
 }
 
-function run(cmd: string, args: string[], opts: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {}) {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<{ code: number; output: string }>((resolve) => {
     let child;
     try {
@@ -56,11 +60,23 @@ export function detectCompose(): Promise<ComposeTool> {
   detected ??= (async () => {
     const v2 = await run('docker', ['compose', 'version', '--short']);
     if (v2.code === 0 && /^\s*v?\d/.test(v2.output))
-      return { command: 'docker', args: ['compose'], version: v2.output.trim(), label: `docker compose ${v2.output.trim()} (v2)` };
+      return {
+        command: 'docker',
+        args: ['compose'],
+        version: v2.output.trim(),
+        label: `docker compose ${v2.output.trim()} (v2)`,
+      };
     const v1 = await run('docker-compose', ['version', '--short']);
     if (v1.code === 0)
-      return { command: 'docker-compose', args: [], version: v1.output.trim(), label: `docker-compose ${v1.output.trim()} (v1)` };
-    throw new Error('Docker Compose is not installed: install the docker compose plugin (v2) or docker-compose (v1).');
+      return {
+        command: 'docker-compose',
+        args: [],
+        version: v1.output.trim(),
+        label: `docker-compose ${v1.output.trim()} (v1)`,
+      };
+    throw new Error(
+      'Docker Compose is not installed: install the docker compose plugin (v2) or docker-compose (v1).',
+    );
   })();
   return detected;
 }
@@ -77,16 +93,36 @@ export class ComposeRunner {
 
   /** Runs a compose subcommand, streaming its lines; throws with its output on failure. */
   async exec(args: string[], onLine?: (line: string) => void): Promise<string> {
-    const env = { ...process.env, COMPOSE_IGNORE_ORPHANS: undefined, COMPOSE_PROJECT_NAME: projectName() };
-    const res = await run(this.tool.command, [...this.base(), ...args], { ...(onLine ? { onLine } : {}), env });
-    if (res.code !== 0) throw new Error(`${this.tool.command} ${[...this.tool.args, ...args].join(' ')} failed:\n${res.output.trim()}`);
+    const env = {
+      ...process.env,
+      COMPOSE_IGNORE_ORPHANS: undefined,
+      COMPOSE_PROJECT_NAME: projectName(),
+    };
+    const res = await run(this.tool.command, [...this.base(), ...args], {
+      ...(onLine ? { onLine } : {}),
+      env,
+    });
+    if (res.code !== 0)
+      throw new Error(
+        `${this.tool.command} ${[...this.tool.args, ...args].join(' ')} failed:\n${res.output.trim()}`,
+      );
     return res.output;
   }
 
   /** Creates or updates the project: only changed containers are recreated unless `recreate`. */
-  up(opts: { recreate?: boolean; services?: string[] }, onLine?: (line: string) => void): Promise<string> {
+  up(
+    opts: { recreate?: boolean; services?: string[] },
+    onLine?: (line: string) => void,
+  ): Promise<string> {
     return this.exec(
-      ['up', '-d', '--remove-orphans', '--no-color', ...(opts.recreate ? ['--force-recreate'] : []), ...(opts.services ?? [])],
+      [
+        'up',
+        '-d',
+        '--remove-orphans',
+        '--no-color',
+        ...(opts.recreate ? ['--force-recreate'] : []),
+        ...(opts.services ?? []),
+      ],
       onLine,
     );
   }

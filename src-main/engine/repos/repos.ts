@@ -46,18 +46,28 @@ export function managedFolder(repo: string): string {
 
 /** The last path segment of a repo without `.git`, used by `repos from DIR`. */
 export function repoShortName(repo: string): string {
-  return basename(repo.replace(/\.git$/, '').replace(/\/+$/, '').replace(/:/g, '/'));
+  return basename(
+    repo
+      .replace(/\.git$/, '')
+      .replace(/\/+$/, '')
+      .replace(/:/g, '/'),
+  );
 }
 
 /** Every repo the specs mention, with the apps and libs that use it. */
-export function reposOfSpecs(specs: Specs, only?: { apps: string[]; libs: string[] }): Map<string, string[]> {
+export function reposOfSpecs(
+  specs: Specs,
+  only?: { apps: string[]; libs: string[] },
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (repo: string | undefined, user: string) => {
     if (!repo) return;
     out.set(repo, [...(out.get(repo) ?? []), user]);
   };
-  for (const [n, a] of Object.entries(specs.apps)) if (!only || only.apps.includes(n)) add(a.spec.repo, `app ${n}`);
-  for (const [n, l] of Object.entries(specs.libs)) if (!only || only.libs.includes(n)) add(l.spec.repo, `lib ${n}`);
+  for (const [n, a] of Object.entries(specs.apps))
+    if (!only || only.apps.includes(n)) add(a.spec.repo, `app ${n}`);
+  for (const [n, l] of Object.entries(specs.libs))
+    if (!only || only.libs.includes(n)) add(l.spec.repo, `lib ${n}`);
   return new Map([...out].sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -68,9 +78,16 @@ export function describeRepos(
 ): RepoInfo[] {
   return [...repos].map(([name, usedBy]) => {
     const override = overrides[name];
-    if (override) return { name, mode: 'overridden', path: override, cloneUrl: cloneUrl(name), usedBy };
+    if (override)
+      return { name, mode: 'overridden', path: override, cloneUrl: cloneUrl(name), usedBy };
     if (isAbsolute(name)) return { name, mode: 'local', path: name, cloneUrl: name, usedBy };
-    return { name, mode: 'managed', path: join(reposDir, managedFolder(name)), cloneUrl: cloneUrl(name), usedBy };
+    return {
+      name,
+      mode: 'managed',
+      path: join(reposDir, managedFolder(name)),
+      cloneUrl: cloneUrl(name),
+      usedBy,
+    };
   });
 }
 
@@ -107,12 +124,17 @@ export interface SyncEvent {
  * Clones missing managed repos and (when `pull`) pulls the others. A failed
  * pull is reported and the local copy used; a failed clone is an error.
  */
-export async function syncRepos(repos: RepoInfo[], pull: boolean, onEvent: (e: SyncEvent) => void): Promise<void> {
+export async function syncRepos(
+  repos: RepoInfo[],
+  pull: boolean,
+  onEvent: (e: SyncEvent) => void,
+): Promise<void> {
   const failures: string[] = [];
   await Promise.all(
     repos.map(async (r) => {
       if (r.mode !== 'managed') {
-        if (!(await exists(r.path))) failures.push(`${r.name}: ${r.mode} folder ${r.path} does not exist`);
+        if (!(await exists(r.path)))
+          failures.push(`${r.name}: ${r.mode} folder ${r.path} does not exist`);
         return;
       }
       if (!(await exists(join(r.path, '.git')))) {
@@ -120,7 +142,9 @@ export async function syncRepos(repos: RepoInfo[], pull: boolean, onEvent: (e: S
         await mkdir(join(r.path, '..'), { recursive: true });
         const res = await git(['clone', '--quiet', r.cloneUrl, r.path]);
         if (res.code !== 0) {
-          failures.push(`${r.name}: git clone ${r.cloneUrl} failed: ${res.output.split('\n').pop()}`);
+          failures.push(
+            `${r.name}: git clone ${r.cloneUrl} failed: ${res.output.split('\n').pop()}`,
+          );
           onEvent({ repo: r.name, action: 'clone', status: 'failed', message: res.output });
         } else onEvent({ repo: r.name, action: 'clone', status: 'done' });
         return;
@@ -132,7 +156,9 @@ export async function syncRepos(repos: RepoInfo[], pull: boolean, onEvent: (e: S
         repo: r.name,
         action: 'pull',
         status: res.code === 0 ? 'done' : 'failed',
-        ...(res.code === 0 ? {} : { message: `using the local copy as it is: ${res.output.split('\n').pop()}` }),
+        ...(res.code === 0
+          ? {}
+          : { message: `using the local copy as it is: ${res.output.split('\n').pop()}` }),
       });
     }),
   );
@@ -140,7 +166,10 @@ export async function syncRepos(repos: RepoInfo[], pull: boolean, onEvent: (e: S
 }
 
 /** Repos whose short name is a folder in `dir`, for `repos from DIR`. */
-export async function matchReposInDir(repoNames: string[], dir: string): Promise<Record<string, string>> {
+export async function matchReposInDir(
+  repoNames: string[],
+  dir: string,
+): Promise<Record<string, string>> {
   const entries = new Set(await readdir(dir));
   const out: Record<string, string> = {};
   for (const r of repoNames) {

@@ -19,7 +19,10 @@ export interface ContainerState {
 export async function listContainers(docker: Docker): Promise<Map<string, ContainerState>> {
   let list: Docker.ContainerInfo[];
   try {
-    list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${projectName()}`] } });
+    list = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${projectName()}`] },
+    });
   } catch (e) {
     throw explainEngineError(e);
   }
@@ -28,7 +31,9 @@ export async function listContainers(docker: Docker): Promise<Map<string, Contai
     const name = c.Labels['com.docker.compose.service'];
     if (!name) continue;
     const status = c.Status ?? '';
-    const health = /\((healthy|unhealthy|health: starting)\)/.exec(status)?.[1]?.replace('health: ', '');
+    const health = /\((healthy|unhealthy|health: starting)\)/
+      .exec(status)?.[1]
+      ?.replace('health: ', '');
     out.set(name, {
       name,
       id: c.Id,
@@ -45,9 +50,18 @@ export async function listContainers(docker: Docker): Promise<Map<string, Contai
 /** The running container of an app or service, or an error that says how to start it. */
 export async function runningContainer(docker: Docker, name: string): Promise<Docker.Container> {
   const c = (await listContainers(docker)).get(name);
-  if (!c) throw new DustyError(`${name} has no container: is it in an active bundle? Start it with \`dusty up\``, [], 'not-running');
+  if (!c)
+    throw new DustyError(
+      `${name} has no container: is it in an active bundle? Start it with \`dusty up\``,
+      [],
+      'not-running',
+    );
   if (c.state !== 'running')
-    throw new DustyError(`${name} is not running (${c.state}); start it with \`dusty up\` or \`dusty restart ${name}\``, [], 'not-running');
+    throw new DustyError(
+      `${name} is not running (${c.state}); start it with \`dusty up\` or \`dusty restart ${name}\``,
+      [],
+      'not-running',
+    );
   return docker.getContainer(c.id);
 }
 
@@ -56,7 +70,7 @@ export async function lastLogLines(docker: Docker, id: string, lines = 20): Prom
   try {
     const c = docker.getContainer(id);
     const info = await c.inspect();
-    const buf = (await c.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const buf = await c.logs({ stdout: true, stderr: true, tail: lines, follow: false });
     return (info.Config.Tty ? buf.toString() : demuxToString(buf)).trimEnd();
   } catch {
     return '';

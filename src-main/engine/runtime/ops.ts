@@ -21,10 +21,18 @@ async function lastRunner(project: Project): Promise<ComposeRunner | undefined> 
 }
 
 /** Stops (and with `rm` removes) the named containers, or all of Dusty's. */
-export async function stop(project: Project, docker: Docker, names: string[], rm: boolean): Promise<string[]> {
+export async function stop(
+  project: Project,
+  docker: Docker,
+  names: string[],
+  rm: boolean,
+): Promise<string[]> {
   const existing = await listContainers(docker);
   const unknown = names.filter((n) => !existing.has(n));
-  if (unknown.length) throw new DustyError(`no container for ${unknown.join(', ')}; running: ${[...existing.keys()].join(', ') || 'none'}`);
+  if (unknown.length)
+    throw new DustyError(
+      `no container for ${unknown.join(', ')}; running: ${[...existing.keys()].join(', ') || 'none'}`,
+    );
   const runner = await lastRunner(project);
   const targets = names.length ? names : [...existing.keys()];
   if (!targets.length) return [];
@@ -33,32 +41,57 @@ export async function stop(project: Project, docker: Docker, names: string[], rm
     else if (rm) await runner.exec(['rm', '--force', '--stop', ...names]);
     else await runner.exec(['stop', ...names]);
   } else {
-    await Promise.all(targets.map(async (n) => {
-      const c = docker.getContainer(existing.get(n)!.id);
-      await c.stop().catch(() => undefined);
-      if (rm) await c.remove({ force: true });
-    }));
+    await Promise.all(
+      targets.map(async (n) => {
+        const c = docker.getContainer(existing.get(n)!.id);
+        await c.stop().catch(() => undefined);
+        if (rm) await c.remove({ force: true });
+      }),
+    );
   }
   return targets;
 }
 
 /** Restarts containers; with repos, pulls those repos first and restarts the apps that use them. */
-export async function restart(project: Project, docker: Docker, names: string[], repos: string[], onLine: (l: string) => void): Promise<string[]> {
+export async function restart(
+  project: Project,
+  docker: Docker,
+  names: string[],
+  repos: string[],
+  onLine: (l: string) => void,
+): Promise<string[]> {
   const existing = await listContainers(docker);
   const targets = new Set(names);
   if (repos.length) {
     const compiled = await project.compile();
     const unknown = repos.filter((r) => !compiled.repos.some((x) => x.name === r));
-    if (unknown.length) throw new DustyError(`unknown repo(s): ${unknown.join(', ')}; repos in use: ${compiled.repos.map((r) => r.name).join(', ')}`);
-    await syncRepos(compiled.repos.filter((r) => repos.includes(r.name)), true, (e) => onLine(`${e.action} ${e.repo}: ${e.status}${e.message ? ` (${e.message})` : ''}`));
+    if (unknown.length)
+      throw new DustyError(
+        `unknown repo(s): ${unknown.join(', ')}; repos in use: ${compiled.repos.map((r) => r.name).join(', ')}`,
+      );
+    await syncRepos(
+      compiled.repos.filter((r) => repos.includes(r.name)),
+      true,
+      (e) => onLine(`${e.action} ${e.repo}: ${e.status}${e.message ? ` (${e.message})` : ''}`),
+    );
     for (const [name, c] of existing) {
-      const used = [c.labels[LABEL.repo], ...(c.labels[LABEL.libs]?.split(',') ?? []).map((l) => compiled.validation.specs.libs[l]?.spec.repo)];
+      const used = [
+        c.labels[LABEL.repo],
+        ...(c.labels[LABEL.libs]?.split(',') ?? []).map(
+          (l) => compiled.validation.specs.libs[l]?.spec.repo,
+        ),
+      ];
       if (used.some((r) => r && repos.includes(r))) targets.add(name);
     }
   }
   const list = targets.size ? [...targets] : [...existing.keys()].filter((n) => n !== ROUTER_NAME);
   const missing = list.filter((n) => !existing.has(n));
-  if (missing.length) throw new DustyError(`no container for ${missing.join(', ')}; start it with \`dusty up\``, [], 'not-running');
+  if (missing.length)
+    throw new DustyError(
+      `no container for ${missing.join(', ')}; start it with \`dusty up\``,
+      [],
+      'not-running',
+    );
   await Promise.all(list.map((n) => docker.getContainer(existing.get(n)!.id).restart({ t: 5 })));
   return list;
 }
@@ -75,14 +108,36 @@ export interface StatusRow {
 
 /** Every app, service and lib of the active bundles, with its container's state. */
 export async function status(project: Project, docker: Docker): Promise<StatusRow[]> {
-  const [{ output, validation }, containers] = await Promise.all([project.compile(), listContainers(docker)]);
+  const [{ output, validation }, containers] = await Promise.all([
+    project.compile(),
+    listContainers(docker),
+  ]);
   const rows: StatusRow[] = output.containers.map((c) => {
     const s = containers.get(c.name);
-    return { name: c.name, kind: c.kind, state: s?.state ?? 'not created', health: s?.health ?? null, container: s?.containerName ?? null, urls: c.urls };
+    return {
+      name: c.name,
+      kind: c.kind,
+      state: s?.state ?? 'not created',
+      health: s?.health ?? null,
+      container: s?.containerName ?? null,
+      urls: c.urls,
+    };
   });
   for (const lib of output.closure.libs) {
-    const usedBy = output.closure.apps.filter((a) => validation.specs.apps[a]!.spec.depends.libs.includes(lib) || (containers.get(a)?.labels[LABEL.libs]?.split(',') ?? []).includes(lib));
-    rows.push({ name: lib, kind: 'lib', state: usedBy.length ? `used by ${usedBy.join(', ')}` : 'unused', health: null, container: null, urls: [], usedBy });
+    const usedBy = output.closure.apps.filter(
+      (a) =>
+        validation.specs.apps[a]!.spec.depends.libs.includes(lib) ||
+        (containers.get(a)?.labels[LABEL.libs]?.split(',') ?? []).includes(lib),
+    );
+    rows.push({
+      name: lib,
+      kind: 'lib',
+      state: usedBy.length ? `used by ${usedBy.join(', ')}` : 'unused',
+      health: null,
+      container: null,
+      urls: [],
+      usedBy,
+    });
   }
   return rows;
 }
@@ -97,17 +152,25 @@ export async function logs(
 ): Promise<{ done: Promise<void>; cancel: () => void }> {
   const existing = await listContainers(docker);
   const c = existing.get(name);
-  if (!c) throw new DustyError(`${name} has no container; start it with \`dusty up\``, [], 'not-running');
+  if (!c)
+    throw new DustyError(`${name} has no container; start it with \`dusty up\``, [], 'not-running');
   const container = docker.getContainer(c.id);
   const info = await container.inspect();
-  const base = { stdout: true, stderr: true, timestamps: opts.timestamps, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) };
+  const base = {
+    stdout: true,
+    stderr: true,
+    timestamps: opts.timestamps,
+    ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+  };
   if (!opts.follow) {
     const buf = await container.logs({ ...base, follow: false });
     if (info.Config.Tty) out.write(buf);
     else demuxInto(buf, out, err);
     return { done: Promise.resolve(), cancel: () => {} };
   }
-  const stream = (await container.logs({ ...base, follow: true })) as NodeJS.ReadableStream & { destroy(): void };
+  const stream = (await container.logs({ ...base, follow: true })) as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
   if (info.Config.Tty) stream.pipe(out, { end: false });
   else docker.modem.demuxStream(stream, out, err);
   const done = new Promise<void>((resolve) => {
@@ -147,18 +210,40 @@ export async function runScript(
 ): Promise<number> {
   const { specs } = await project.validate();
   const spec = specs.apps[app];
-  if (!spec) throw new DustyError(`no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`);
+  if (!spec)
+    throw new DustyError(`no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`);
   const script = spec.spec.scripts.find((s) => s.name === scriptName);
   if (!script)
-    throw new DustyError(`${app} has no script "${scriptName}"; its scripts: ${spec.spec.scripts.map((s) => s.name).join(', ') || 'none'}`);
+    throw new DustyError(
+      `${app} has no script "${scriptName}"; its scripts: ${spec.spec.scripts.map((s) => s.name).join(', ') || 'none'}`,
+    );
   const container = await runningContainer(docker, app);
   const workdir = spec.spec.repo && spec.spec.mount ? spec.spec.mount : '/';
-  return execIn(docker, container, ['/bin/sh', '-c', scriptText(script.command, args)], workdir, out, err);
+  return execIn(
+    docker,
+    container,
+    ['/bin/sh', '-c', scriptText(script.command, args)],
+    workdir,
+    out,
+    err,
+  );
 }
 
 /** Runs a command in a container without a TTY, streaming its output; resolves with its exit code. */
-export async function execIn(docker: Docker, container: Docker.Container, cmd: string[], workdir: string, out: Writable, err: Writable): Promise<number> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, WorkingDir: workdir });
+export async function execIn(
+  docker: Docker,
+  container: Docker.Container,
+  cmd: string[],
+  workdir: string,
+  out: Writable,
+  err: Writable,
+): Promise<number> {
+  const exec = await container.exec({
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+    WorkingDir: workdir,
+  });
   const stream = await exec.start({});
   docker.modem.demuxStream(stream, out, err);
   await new Promise<void>((resolve, reject) => {

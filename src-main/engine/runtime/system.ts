@@ -30,7 +30,9 @@ export function hostsApplier(helper = new HelperClient(), file = hostsFilePath()
     // A chosen hosts file (tests, containers) is written directly; the helper only edits its own.
     const custom = file !== DEFAULT_HOSTS_FILE;
     if (!custom && (await helper.available())) {
-      const r = entries.length ? await helper.call('hosts.apply', { entries }) : await helper.call('hosts.clear', {});
+      const r = entries.length
+        ? await helper.call('hosts.apply', { entries })
+        : await helper.call('hosts.clear', {});
       return { how: 'helper', message: JSON.stringify(r) };
     }
     if (isRoot() || (custom && (await writable(file)))) {
@@ -51,23 +53,28 @@ export function hostsApplier(helper = new HelperClient(), file = hostsFilePath()
 /** Makes sure the engine answers: starting it through the helper, or itself when root. */
 export function engineEnsurer(docker: Docker, helper = new HelperClient()) {
   return async (): Promise<void> => {
-    const ping = () => docker.ping().then(
-      () => true,
-      () => false,
-    );
+    const ping = () =>
+      docker.ping().then(
+        () => true,
+        () => false,
+      );
     if (await ping()) return;
     const local = !engineEndpoint() || engineEndpoint()!.startsWith('unix://');
-    if (!local) throw explainEngineError(Object.assign(new Error('unreachable'), { code: 'ECONNREFUSED' }));
+    if (!local)
+      throw explainEngineError(Object.assign(new Error('unreachable'), { code: 'ECONNREFUSED' }));
     if (await helper.available()) await helper.call('engine.start', {});
     else if (isRoot()) {
       const child = spawn('dockerd', [], { detached: true, stdio: 'ignore' });
       child.on('error', () => undefined);
       child.unref();
-    } else throw explainEngineError(Object.assign(new Error('unreachable'), { code: 'ECONNREFUSED' }));
+    } else
+      throw explainEngineError(Object.assign(new Error('unreachable'), { code: 'ECONNREFUSED' }));
     for (let i = 0; i < 120; i++) {
       if (await ping()) return;
       await new Promise((r) => setTimeout(r, 500));
     }
-    throw new Error('the Docker engine did not start within 60 s; see its log (journalctl -u docker, or /var/log/dusty-dockerd.log)');
+    throw new Error(
+      'the Docker engine did not start within 60 s; see its log (journalctl -u docker, or /var/log/dusty-dockerd.log)',
+    );
   };
 }

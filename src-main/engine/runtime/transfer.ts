@@ -11,13 +11,15 @@ import tarStream from 'tar-stream';
 import { DustyError } from '../project.js';
 import { runningContainer } from './containers.js';
 
-export type Location = { container: string; path: string } | { container?: undefined; path: string };
+export type Location =
+  { container: string; path: string } | { container?: undefined; path: string };
 
 /** `NAME:/path` names a path in a container; anything else is a host path. */
 export function parseLocation(s: string): Location {
   const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\/.*)$/.exec(s);
   if (m) return { container: m[1]!, path: m[2]! };
-  if (/^[A-Za-z0-9][A-Za-z0-9_.-]*:/.test(s)) throw new DustyError(`${s}: a container path must be absolute, as in NAME:/path`);
+  if (/^[A-Za-z0-9][A-Za-z0-9_.-]*:/.test(s))
+    throw new DustyError(`${s}: a container path must be absolute, as in NAME:/path`);
   return { path: s };
 }
 
@@ -58,7 +60,8 @@ function target(dst: string, dstIsDir: boolean | undefined, srcName: string) {
 export async function copy(docker: Docker, srcArg: string, dstArg: string): Promise<string> {
   const src = parseLocation(srcArg);
   const dst = parseLocation(dstArg);
-  if (!src.container && !dst.container) throw new DustyError('one of SRC and DST must be a container path (NAME:/path)');
+  if (!src.container && !dst.container)
+    throw new DustyError('one of SRC and DST must be a container path (NAME:/path)');
   const srcName = basename(src.path.replace(/\/+$/, '')) || '/';
 
   if (!src.container) {
@@ -70,9 +73,11 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
       entries: [basename(local)],
       map: (h) => ({ ...h, name: renameTop(h.name, basename(local), t.name) }),
     });
-    await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: t.dir }).catch((e: Error) => {
-      throw new DustyError(`cannot copy into ${dst.container}:${t.dir}: ${e.message}`);
-    });
+    await c
+      .putArchive(pack as unknown as NodeJS.ReadableStream, { path: t.dir })
+      .catch((e: Error) => {
+        throw new DustyError(`cannot copy into ${dst.container}:${t.dir}: ${e.message}`);
+      });
     return `${local} -> ${dst.container}:${t.dir}/${t.name}`;
   }
 

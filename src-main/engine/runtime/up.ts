@@ -51,7 +51,11 @@ export interface UpResult {
 /** The engine's name for the project's network. */
 export const networkName = () => `${projectName()}_dusty`;
 
-export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) => void): Promise<UpResult> {
+export async function up(
+  deps: UpDeps,
+  opts: UpOptions,
+  onEvent: (e: UpEvent) => void,
+): Promise<UpResult> {
   const { project, docker } = deps;
   onEvent({ type: 'step', message: 'validating specs' });
   const compiled = await project.compile();
@@ -61,7 +65,12 @@ export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) =>
   if (output.missingAssets.length)
     throw new DustyError(
       'required assets are not set; nothing was changed:\n' +
-        output.missingAssets.map((a) => `  ${a.asset} (${a.owner}, placed at ${a.path}): dusty assets set ${a.asset} FILE`).join('\n'),
+        output.missingAssets
+          .map(
+            (a) =>
+              `  ${a.asset} (${a.owner}, placed at ${a.path}): dusty assets set ${a.asset} FILE`,
+          )
+          .join('\n'),
       [],
       'missing-assets',
     );
@@ -79,7 +88,9 @@ export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) =>
 
   const store = project.store;
   const composeFile = join(store.compiledDir, 'docker-compose.yml');
-  const previousNginx = await readFile(join(store.compiledDir, 'nginx.conf'), 'utf8').catch(() => '');
+  const previousNginx = await readFile(join(store.compiledDir, 'nginx.conf'), 'utf8').catch(
+    () => '',
+  );
   await project.writeCompiled(output);
   await Promise.all([
     mkdir(store.persistDir, { recursive: true }),
@@ -94,7 +105,10 @@ export async function up(deps: UpDeps, opts: UpOptions, onEvent: (e: UpEvent) =>
   const before = await listContainers(docker);
   let recreate = opts.recreate ?? false;
   if (before.size && !(await networkExists(docker))) {
-    onEvent({ type: 'warning', message: `the network ${networkName()} is gone; recreating every container` });
+    onEvent({
+      type: 'warning',
+      message: `the network ${networkName()} is gone; recreating every container`,
+    });
     recreate = true;
   }
   onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
@@ -119,8 +133,18 @@ async function networkExists(docker: Docker): Promise<boolean> {
 }
 
 /** Pulls images that are missing, saying exactly which failed and what to do. */
-async function ensureImages(docker: Docker, compiled: CompiledProject, onEvent: (e: UpEvent) => void) {
-  const images = [...new Set(compiled.output.containers.filter((c) => !c.image.startsWith('built from')).map((c) => c.image))];
+async function ensureImages(
+  docker: Docker,
+  compiled: CompiledProject,
+  onEvent: (e: UpEvent) => void,
+) {
+  const images = [
+    ...new Set(
+      compiled.output.containers
+        .filter((c) => !c.image.startsWith('built from'))
+        .map((c) => c.image),
+    ),
+  ];
   const missing: string[] = [];
   await Promise.all(
     images.map(async (img) => {
@@ -142,13 +166,16 @@ async function ensureImages(docker: Docker, compiled: CompiledProject, onEvent: 
       );
       onEvent({ type: 'pull', image: img, status: 'pulled' });
     } catch (e) {
-      const why = ((e as Error).message || String(e)).replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
+      const why = ((e as Error).message || String(e))
+        .replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '')
+        .trim();
       failures.push(`  ${img}: ${why}`);
       onEvent({ type: 'pull', image: img, status: 'failed' });
     }
   }
   if (failures.length) {
-    const users = (img: string) => compiled.output.containers.filter((c) => c.image === img).map((c) => c.name);
+    const users = (img: string) =>
+      compiled.output.containers.filter((c) => c.image === img).map((c) => c.name);
     throw new DustyError(
       `cannot pull ${failures.length} image(s):\n${failures.join('\n')}\n` +
         `used by: ${missing.map((m) => `${m} (${users(m).join(', ')})`).join('; ')}\n` +
@@ -162,7 +189,12 @@ async function ensureImages(docker: Docker, compiled: CompiledProject, onEvent: 
 }
 
 /** Waits until each container runs (and is healthy where it has a healthcheck). */
-async function waitForContainers(docker: Docker, names: string[], timeoutS: number, onEvent: (e: UpEvent) => void) {
+async function waitForContainers(
+  docker: Docker,
+  names: string[],
+  timeoutS: number,
+  onEvent: (e: UpEvent) => void,
+) {
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
   const pending = new Set(names);
@@ -180,7 +212,10 @@ async function waitForContainers(docker: Docker, names: string[], timeoutS: numb
       else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
         const info = await docker.getContainer(c.id).inspect();
         const logs = await lastLogLines(docker, c.id);
-        const why = c.health === 'unhealthy' ? 'its healthcheck fails' : `it exited with code ${info.State.ExitCode}`;
+        const why =
+          c.health === 'unhealthy'
+            ? 'its healthcheck fails'
+            : `it exited with code ${info.State.ExitCode}`;
         throw new DustyError(
           `${name} did not start: ${why}.\nIts last log lines:\n${logs ? logs.replace(/^/gm, '  | ') : '  (no output)'}\nSee more with \`dusty logs ${name}\`.`,
           [],
@@ -190,7 +225,11 @@ async function waitForContainers(docker: Docker, names: string[], timeoutS: numb
     }
     if (!pending.size) break;
     if (Date.now() > deadline)
-      throw new DustyError(`timed out after ${timeoutS}s waiting for ${[...pending].join(', ')}; see \`dusty status\` and \`dusty logs NAME\``, [], 'timeout');
+      throw new DustyError(
+        `timed out after ${timeoutS}s waiting for ${[...pending].join(', ')}; see \`dusty status\` and \`dusty logs NAME\``,
+        [],
+        'timeout',
+      );
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -199,7 +238,13 @@ async function waitForContainers(docker: Docker, names: string[], timeoutS: numb
 async function reloadRouter(docker: Docker) {
   const c = (await listContainers(docker)).get(ROUTER_NAME);
   if (!c || c.state !== 'running') return;
-  const exec = await docker.getContainer(c.id).exec({ Cmd: ['nginx', '-c', '/etc/dusty/nginx.conf', '-s', 'reload'], AttachStdout: true, AttachStderr: true });
+  const exec = await docker
+    .getContainer(c.id)
+    .exec({
+      Cmd: ['nginx', '-c', '/etc/dusty/nginx.conf', '-s', 'reload'],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
   const stream = await exec.start({});
   await new Promise((r) => {
     stream.on('end', r);

@@ -54,6 +54,8 @@ export async function loadSpecs(root: string): Promise<ValidationResult> {
     return validateSpecs(await readSpecsRepo(root));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read the specs repo at ${root}: ${code ?? (e as Error).message}`);
+    throw new Error(`cannot read the specs repo at ${root}: ${code ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
 }

@@ -72,14 +72,25 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
       err(doc.file, '', 'expected a mapping of keys to values at the top level');
       continue;
     }
-    const schema: ZodType = { apps: AppSchema, libs: LibSchema, services: ServiceSchema, bundles: BundleSchema }[doc.kind];
+    const schema: ZodType = {
+      apps: AppSchema,
+      libs: LibSchema,
+      services: ServiceSchema,
+      bundles: BundleSchema,
+    }[doc.kind];
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) err(doc.file, formatKeyPath(issue.path), describeIssue(issue));
+      for (const issue of parsed.error.issues)
+        err(doc.file, formatKeyPath(issue.path), describeIssue(issue));
       continue;
     }
-    if (doc.kind !== 'services') checkUnknownKeys(doc.kind, data as Record<string, unknown>, doc.file, warn);
-    (specs[doc.kind] as Record<string, unknown>)[doc.name] = { name: doc.name, file: doc.file, spec: parsed.data };
+    if (doc.kind !== 'services')
+      checkUnknownKeys(doc.kind, data as Record<string, unknown>, doc.file, warn);
+    (specs[doc.kind] as Record<string, unknown>)[doc.name] = {
+      name: doc.name,
+      file: doc.file,
+      spec: parsed.data,
+    };
   }
 
   checkApps(specs, err, warn);
@@ -93,8 +104,14 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
 
 type Report = (file: string, path: string, message: string) => void;
 
-function describeIssue(issue: { code: string; message: string; path: PropertyKey[]; input?: unknown }): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.message.replace(/^Invalid input: /, '')})`;
+function describeIssue(issue: {
+  code: string;
+  message: string;
+  path: PropertyKey[];
+  input?: unknown;
+}): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined)
+    return `is required (${issue.message.replace(/^Invalid input: /, '')})`;
   return issue.message.replace(/^Invalid input: /, '');
 }
 
@@ -122,17 +139,34 @@ function closest(key: string, known: readonly string[]): string | undefined {
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-function unknownIn(obj: unknown, known: readonly string[], file: string, path: string, warn: Report) {
+function unknownIn(
+  obj: unknown,
+  known: readonly string[],
+  file: string,
+  path: string,
+  warn: Report,
+) {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return;
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
     const guess = closest(key, known);
     const where = path ? `${path}.${key}` : key;
-    warn(file, where, guess ? `unknown key; did you mean "${guess}"?` : `unknown key; expected one of ${known.join(', ')}`);
+    warn(
+      file,
+      where,
+      guess
+        ? `unknown key; did you mean "${guess}"?`
+        : `unknown key; expected one of ${known.join(', ')}`,
+    );
   }
 }
 
-function checkUnknownKeys(kind: SpecKind, data: Record<string, unknown>, file: string, warn: Report) {
+function checkUnknownKeys(
+  kind: SpecKind,
+  data: Record<string, unknown>,
+  file: string,
+  warn: Report,
+) {
   if (kind === 'bundles') return unknownIn(data, knownKeys.bundle, file, '', warn);
   if (kind === 'libs') {
     unknownIn(data, knownKeys.lib, file, '', warn);
@@ -148,7 +182,8 @@ function checkUnknownKeys(kind: SpecKind, data: Record<string, unknown>, file: s
     each(data.host_forwarding, knownKeys.hostForwarding, 'host_forwarding');
     each(data.scripts, knownKeys.script, 'scripts');
   }
-  if (Array.isArray(data.assets)) data.assets.forEach((x, i) => unknownIn(x, knownKeys.asset, file, `assets[${i}]`, warn));
+  if (Array.isArray(data.assets))
+    data.assets.forEach((x, i) => unknownIn(x, knownKeys.asset, file, `assets[${i}]`, warn));
   const test = data.test as Record<string, unknown> | undefined;
   if (test && typeof test === 'object') {
     unknownIn(test, knownKeys.test, file, 'test', warn);
@@ -157,10 +192,17 @@ function checkUnknownKeys(kind: SpecKind, data: Record<string, unknown>, file: s
   }
 }
 
-function checkImageOrBuild(o: { image?: string | undefined; build?: string | undefined }, file: string, path: string, err: Report) {
+function checkImageOrBuild(
+  o: { image?: string | undefined; build?: string | undefined },
+  file: string,
+  path: string,
+  err: Report,
+) {
   const at = path ? `${path}.` : '';
-  if (!o.image && !o.build) err(file, path || 'image', `expected one of ${at}image or ${at}build, found neither`);
-  if (o.image && o.build) err(file, `${at}build`, `expected one of ${at}image or ${at}build, found both`);
+  if (!o.image && !o.build)
+    err(file, path || 'image', `expected one of ${at}image or ${at}build, found neither`);
+  if (o.image && o.build)
+    err(file, `${at}build`, `expected one of ${at}image or ${at}build, found both`);
 }
 
 function checkRefs(
@@ -175,7 +217,11 @@ function checkRefs(
     if (!(n in pool)) {
       const known = Object.keys(pool);
       const guess = closest(n, known);
-      err(file, `${path}[${i}]`, `${kind} "${n}" does not exist${guess ? `; did you mean "${guess}"?` : known.length ? ` (known: ${known.join(', ')})` : ''}`);
+      err(
+        file,
+        `${path}[${i}]`,
+        `${kind} "${n}" does not exist${guess ? `; did you mean "${guess}"?` : known.length ? ` (known: ${known.join(', ')})` : ''}`,
+      );
     }
   });
 }
@@ -183,10 +229,13 @@ function checkRefs(
 function checkTest(test: App['test'], specs: Specs, file: string, err: Report) {
   if (!test) return;
   checkImageOrBuild(test, file, 'test', err);
-  test.suites.forEach((s, i) => checkRefs(s.services, specs.services, 'service', file, `test.suites[${i}].services`, err));
+  test.suites.forEach((s, i) =>
+    checkRefs(s.services, specs.services, 'service', file, `test.suites[${i}].services`, err),
+  );
   const names = new Set<string>();
   test.suites.forEach((s, i) => {
-    if (names.has(s.name)) err(file, `test.suites[${i}].name`, `suite "${s.name}" is defined twice`);
+    if (names.has(s.name))
+      err(file, `test.suites[${i}].name`, `suite "${s.name}" is defined twice`);
     names.add(s.name);
   });
 }
@@ -194,19 +243,32 @@ function checkTest(test: App['test'], specs: Specs, file: string, err: Report) {
 function checkApps(specs: Specs, err: Report, warn: Report) {
   for (const { file, spec } of Object.values(specs.apps)) {
     checkImageOrBuild(spec, file, '', err);
-    if (spec.repo && !spec.mount) err(file, 'mount', 'expected an absolute mount path because repo is given');
+    if (spec.repo && !spec.mount)
+      err(file, 'mount', 'expected an absolute mount path because repo is given');
     if (spec.mount && !spec.repo) warn(file, 'mount', 'mount has no effect without repo');
     checkRefs(spec.depends.apps, specs.apps, 'app', file, 'depends.apps', err);
     checkRefs(spec.depends.services, specs.services, 'service', file, 'depends.services', err);
     checkRefs(spec.depends.libs, specs.libs, 'lib', file, 'depends.libs', err);
     checkRefs(spec.conditional_links.apps, specs.apps, 'app', file, 'conditional_links.apps', err);
-    checkRefs(spec.conditional_links.services, specs.services, 'service', file, 'conditional_links.services', err);
+    checkRefs(
+      spec.conditional_links.services,
+      specs.services,
+      'service',
+      file,
+      'conditional_links.services',
+      err,
+    );
     for (const key of ['command', 'entrypoint', 'working_dir'])
       if (key in spec.compose)
-        warn(file, `compose.${key}`, `Dusty sets ${key} itself (from commands and mount); this value has no effect`);
+        warn(
+          file,
+          `compose.${key}`,
+          `Dusty sets ${key} itself (from commands and mount); this value has no effect`,
+        );
     const scriptNames = new Set<string>();
     spec.scripts.forEach((s, i) => {
-      if (scriptNames.has(s.name)) err(file, `scripts[${i}].name`, `script "${s.name}" is defined twice`);
+      if (scriptNames.has(s.name))
+        err(file, `scripts[${i}].name`, `script "${s.name}" is defined twice`);
       scriptNames.add(s.name);
     });
     checkTest(spec.test, specs, file, err);
@@ -231,9 +293,16 @@ function checkBundles(specs: Specs, err: Report) {
 
 function checkServices(specs: Specs, err: Report, warn: Report) {
   for (const { name, file, spec } of Object.values(specs.services)) {
-    if (name in specs.apps) err(file, '', `an app and a service are both named "${name}" (${specs.apps[name]!.file}); both become containers, so names must differ`);
-    if (!spec.image && !spec.build) err(file, 'image', 'expected image or build in the service definition');
-    if ('links' in spec) warn(file, 'links', 'links are not needed: every container reaches the others by name');
+    if (name in specs.apps)
+      err(
+        file,
+        '',
+        `an app and a service are both named "${name}" (${specs.apps[name]!.file}); both become containers, so names must differ`,
+      );
+    if (!spec.image && !spec.build)
+      err(file, 'image', 'expected image or build in the service definition');
+    if ('links' in spec)
+      warn(file, 'links', 'links are not needed: every container reaches the others by name');
   }
   for (const kind of ['apps', 'services'] as const)
     for (const { name, file } of Object.values(specs[kind]))
@@ -255,14 +324,24 @@ function checkForwarding(specs: Specs, err: Report) {
         if (!httpPorts.has(f.host_port)) httpPorts.set(f.host_port, `${file}: ${at}`);
       } else {
         const prev = streamPorts.get(f.host_port);
-        if (prev) err(file, `${at}.host_port`, `stream host_port ${f.host_port} is already used by ${prev}`);
+        if (prev)
+          err(
+            file,
+            `${at}.host_port`,
+            `stream host_port ${f.host_port} is already used by ${prev}`,
+          );
         else streamPorts.set(f.host_port, `${file}: ${at}`);
       }
     });
   }
   for (const [port, where] of streamPorts) {
     const http = httpPorts.get(port);
-    if (http) err(where.split(': ')[0]!, where.split(': ')[1]!, `stream host_port ${port} is also an http host_port (${http}); the router cannot serve both on one port`);
+    if (http)
+      err(
+        where.split(': ')[0]!,
+        where.split(': ')[1]!,
+        `stream host_port ${port} is also an http host_port (${http}); the router cannot serve both on one port`,
+      );
   }
 }
 
@@ -272,7 +351,8 @@ function checkCycles(specs: Specs, err: Report) {
     const a = specs.apps[n]?.spec;
     return a ? [...a.depends.apps, ...a.conditional_links.apps].filter((x) => x in specs.apps) : [];
   };
-  const libEdges = (n: string) => (specs.libs[n]?.spec.depends.libs ?? []).filter((x) => x in specs.libs);
+  const libEdges = (n: string) =>
+    (specs.libs[n]?.spec.depends.libs ?? []).filter((x) => x in specs.libs);
   const find = (nodes: string[], edges: (n: string) => string[], kind: 'apps' | 'libs') => {
     const state = new Map<string, 1 | 2>();
     const stack: string[] = [];

@@ -7,7 +7,8 @@ export function parse(text: string, file: string): Record<string, string> {
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
     if (!m) throw new Error(`${file}:${i + 1}: expected KEY=VALUE, found "${line}"`);
     let value = m[2]!.trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!)) value = value.slice(1, -1);
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]))
+      value = value.slice(1, -1);
     out[m[1]!] = value;
   });
   return out;

@@ -6,7 +6,11 @@ import { dirname } from 'node:path';
  * Writes a file whole or not at all (temporary file, fsync, rename), private
  * by default: state files can hold environment values and asset contents.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', mode);

@@ -53,7 +53,9 @@ export class StateStore {
     const r = ConfigSchema.safeParse(raw);
     if (!r.success) {
       const i = r.error.issues[0]!;
-      throw new Error(`${this.configPath}: ${i.path.join('.')}: ${i.message}; fix it with \`dusty config set\``);
+      throw new Error(
+        `${this.configPath}: ${i.path.join('.')}: ${i.message}; fix it with \`dusty config set\``,
+      );
     }
     return r.data;
   }
@@ -66,7 +68,11 @@ export class StateStore {
 
   private async state(): Promise<StateFile> {
     const s = await readJson<Partial<StateFile>>(this.statePath, {});
-    return { activeBundles: s.activeBundles ?? [], env: s.env ?? {}, repoOverrides: s.repoOverrides ?? {} };
+    return {
+      activeBundles: s.activeBundles ?? [],
+      env: s.env ?? {},
+      repoOverrides: s.repoOverrides ?? {},
+    };
   }
 
   private async update(fn: (s: StateFile) => void): Promise<void> {
@@ -109,12 +115,17 @@ export class StateStore {
   }
 
   private assetPath(name: string): string {
-    if (!ASSET_NAME.test(name)) throw new Error(`"${name}" is not a valid asset name (letters, digits, dots, hyphens, underscores)`);
+    if (!ASSET_NAME.test(name))
+      throw new Error(
+        `"${name}" is not a valid asset name (letters, digits, dots, hyphens, underscores)`,
+      );
     return join(this.assetsDir, name);
   }
   async setAssets(): Promise<Set<string>> {
     try {
-      return new Set((await readdir(this.assetsDir)).filter((n) => ASSET_NAME.test(n) && !n.endsWith('.tmp')));
+      return new Set(
+        (await readdir(this.assetsDir)).filter((n) => ASSET_NAME.test(n) && !n.endsWith('.tmp')),
+      );
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
       throw e;
@@ -127,7 +138,10 @@ export class StateStore {
     try {
       return await readFile(this.assetPath(name));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`asset ${name} is not set; set it with \`dusty assets set ${name} FILE\``);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new Error(`asset ${name} is not set; set it with \`dusty assets set ${name} FILE\``, {
+          cause: e,
+        });
       throw e;
     }
   }
