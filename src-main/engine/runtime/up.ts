@@ -86,6 +86,9 @@ export async function up(
     await syncRepos(compiled.repos, pull, (event) => onEvent({ type: 'repo', event }));
   }
 
+  // Images before anything is written: a failed pull leaves the hosts file and containers as they were.
+  await ensureImages(docker, compiled, onEvent);
+
   const store = project.store;
   const composeFile = join(store.compiledDir, 'docker-compose.yml');
   const previousNginx = await readFile(join(store.compiledDir, 'nginx.conf'), 'utf8').catch(
@@ -100,7 +103,6 @@ export async function up(
   const hosts = await deps.applyHosts(output.hostsEntries);
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
 
-  await ensureImages(docker, compiled, onEvent);
 
   const before = await listContainers(docker);
   let recreate = opts.recreate ?? false;
