@@ -81,25 +81,29 @@ async function holdsSocket(pid: number, fd: number, inode: number): Promise<bool
   }
 }
 
-/** Every pid holding `socket:[inode]`, by walking /proc (slow path). */
-async function scanProcFor(inodes: Set<number>): Promise<Map<number, number[]>> {
-  const found = new Map<number, number[]>();
+/** Every (pid, fd) holding one of `inodes`, by walking /proc (the slow path). */
+async function scanProcFor(inodes: Set<number>): Promise<Map<number, Holder[]>> {
+  const found = new Map<number, Holder[]>();
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
   await Promise.all(
     pids.map(async (pid) => {
       const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-      for (const fd of fds) {
-        const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-        const m = /^socket:\[(\d+)\]$/.exec(link);
-        if (!m || !inodes.has(Number(m[1]))) continue;
-        const list = found.get(Number(m[1])) ?? [];
-        if (!list.includes(Number(pid))) list.push(Number(pid));
-        found.set(Number(m[1]), list);
-      }
+      await Promise.all(
+        fds.map(async (fd) => {
+          const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+          const m = /^socket:\[(\d+)\]$/.exec(link);
+          if (!m || !inodes.has(Number(m[1]))) return;
+          const list = found.get(Number(m[1])) ?? [];
+          list.push({ pid: Number(pid), fd: Number(fd) });
+          found.set(Number(m[1]), list);
+        }),
+      );
     }),
   );
   return found;
 }
+
+type Holder = { pid: number; fd: number };
 
 interface Waiter {
   inode: number;
@@ -161,7 +165,7 @@ export class LinuxPeerIdentifier implements PeerIdentifier {
       byLocal.set(line.localInode, list);
     }
     const needScan = new Set<number>();
-    const pending: { waiter: Waiter; peer: number; pids: number[] }[] = [];
+    const pending: { waiter: Waiter; peer: number; holders: Holder[] }[] = [];
     for (const waiter of batch) {
       const mine = byLocal.get(waiter.inode) ?? [];
       if (mine.length === 0 && waiter.attempts < 2) {
@@ -178,39 +182,33 @@ export class LinuxPeerIdentifier implements PeerIdentifier {
       }
       const claimed = theirs[0]?.holders ?? [];
       const confirmed = await Promise.all(claimed.map((h) => holdsSocket(h.pid, h.fd, peer)));
-      const pids = [...new Set(claimed.filter((_, i) => confirmed[i]).map((h) => h.pid))];
-      if (pids.length === 0 || confirmed.includes(false)) needScan.add(peer);
-      pending.push({ waiter, peer, pids });
+      const holders = claimed.filter((_, i) => confirmed[i]);
+      if (holders.length === 0 || confirmed.includes(false)) needScan.add(peer);
+      pending.push({ waiter, peer, holders });
     }
-    const scanned = needScan.size > 0 ? await scanProcFor(needScan) : new Map<number, number[]>();
-    for (const { waiter, peer, pids } of pending) {
-      const all = needScan.has(peer) ? [...new Set([...pids, ...(scanned.get(peer) ?? [])])] : pids;
-      if (all.length === 0) {
-        waiter.resolve(null);
-        continue;
-      }
-      const processes: PeerCredentials['processes'] = [];
-      let unsure = false;
-      for (const pid of all) {
-        const uids = parseStatusUids(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
-        // Re-check after reading: the pid must still hold the socket, or it was recycled.
-        if (!uids || !(await holdsSocketAnyFd(pid, peer))) {
-          unsure = true;
-          break;
-        }
-        processes.push({ pid, ...uids });
-      }
-      waiter.resolve(unsure ? null : { processes });
-    }
+    const scanned = needScan.size > 0 ? await scanProcFor(needScan) : new Map<number, Holder[]>();
+    await Promise.all(
+      pending.map(async ({ waiter, peer, holders }) => {
+        const all = needScan.has(peer) ? [...holders, ...(scanned.get(peer) ?? [])] : holders;
+        waiter.resolve(all.length === 0 ? null : await credentialsOf(all, peer));
+      }),
+    );
   }
 }
 
-async function holdsSocketAnyFd(pid: number, inode: number): Promise<boolean> {
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-  for (const fd of fds) {
-    if (await holdsSocket(pid, Number(fd), inode)) return true;
-  }
-  return false;
+/** Reads the uids of each holder; null if any holder is gone or no longer holds the socket. */
+async function credentialsOf(holders: Holder[], inode: number): Promise<PeerCredentials | null> {
+  const byPid = new Map<number, Holder>();
+  for (const h of holders) byPid.set(h.pid, h);
+  const processes = await Promise.all(
+    [...byPid.values()].map(async ({ pid, fd }) => {
+      const uids = parseStatusUids(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
+      // Checked again after reading, so a pid recycled in between is not believed.
+      if (!uids || !(await holdsSocket(pid, fd, inode))) return null;
+      return { pid, ...uids };
+    }),
+  );
+  return processes.every((p) => p !== null) ? { processes } : null;
 }
 
 /** For platforms where Node can learn nothing about the peer: the socket's mode is the guard. */

@@ -401,7 +401,8 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
         err instanceof OpError
           ? err
           : new OpError('internal', (err as Error).message ?? String(err));
-      if (op !== 'version') await audit.write({ uid, op, outcome: `failed: ${opError.message}` });
+      const verdict = opError.code === 'invalid_params' ? 'refused' : 'failed';
+      await audit.write({ uid, op, outcome: `${verdict}: ${opError.message}` });
       return { id, ok: false, error: { code: opError.code, message: opError.message } };
     }
   };
@@ -425,8 +426,9 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     socket.on('error', () => undefined);
-    socket.setTimeout(idleMs, () => socket.destroy());
 
+    // A generous bound on the peer lookup itself, so a stuck lookup cannot pin the socket.
+    socket.setTimeout(60_000, () => socket.destroy());
     const authorised: Promise<number | null> = peerCheckRequired
       ? peers.identify(socket).then(
           (creds) =>
@@ -503,6 +505,8 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
 
     void authorised.then(async (uid) => {
       if (uid !== null) {
+        // The idle clock starts once the caller is known: the lookup is our time, not theirs.
+        socket.setTimeout(idleMs, () => socket.destroy());
         socket.resume();
         return;
       }
