@@ -6,7 +6,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
+
+// dockerode pulls in gRPC and protobuf; load it only when a command talks to the engine.
+const requireDockerode = () => createRequire(import.meta.url)('dockerode') as typeof Docker;
 
 /** The engine endpoint the docker CLI would use: DOCKER_HOST, else the current context's. */
 export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -32,6 +36,7 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
 
 /** Builds a dockerode client for an endpoint such as unix:///var/run/docker.sock or tcp://host:2376. */
 export function createDocker(endpoint = engineEndpoint()): Docker {
+  const Docker = requireDockerode();
   if (!endpoint) return new Docker({ socketPath: '/var/run/docker.sock' });
   if (endpoint.startsWith('unix://'))
     return new Docker({ socketPath: endpoint.slice('unix://'.length) });

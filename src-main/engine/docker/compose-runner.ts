@@ -3,6 +3,9 @@
  * `docker compose` (v2) where present, otherwise `docker-compose` (v1).
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 
 /**
  * The Compose project name: `dusty`. DUSTY_PROJECT overrides it so that test
@@ -55,25 +58,73 @@ function run(
 
 let detected: Promise<ComposeTool> | undefined;
 
+/** Where the docker CLI looks for plugins; checking files is much cheaper than asking the CLI. */
+function composePluginPresent(env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = [
+    join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'cli-plugins'),
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+    '/opt/homebrew/lib/docker/cli-plugins',
+  ];
+  return dirs.some((d) => existsSync(join(d, 'docker-compose')));
+}
+
+function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * docker-compose v1 is a Python program that takes most of a second just to
+ * print its version; remember it per binary (path and mtime) so that `up`
+ * does not pay that on every run.
+ */
+async function v1Version(path: string): Promise<string | undefined> {
+  const cache = join(tmpdir(), `dusty-compose-version-${process.getuid?.() ?? 'u'}.json`);
+  const mtime = statSync(path).mtimeMs;
+  try {
+    const c = JSON.parse(readFileSync(cache, 'utf8')) as {
+      path: string;
+      mtime: number;
+      version: string;
+    };
+    if (c.path === path && c.mtime === mtime) return c.version;
+  } catch {
+    // no cache yet
+  }
+  const v1 = await run(path, ['version', '--short']);
+  if (v1.code !== 0) return undefined;
+  const version = v1.output.trim();
+  try {
+    writeFileSync(cache, JSON.stringify({ path, mtime, version }), { mode: 0o600 });
+  } catch {
+    // a cache we cannot write only costs time
+  }
+  return version;
+}
+
 /** Finds Docker Compose, v2 first; the result is cached for the process. */
 export function detectCompose(): Promise<ComposeTool> {
   detected ??= (async () => {
-    const v2 = await run('docker', ['compose', 'version', '--short']);
-    if (v2.code === 0 && /^\s*v?\d/.test(v2.output))
-      return {
-        command: 'docker',
-        args: ['compose'],
-        version: v2.output.trim(),
-        label: `docker compose ${v2.output.trim()} (v2)`,
-      };
-    const v1 = await run('docker-compose', ['version', '--short']);
-    if (v1.code === 0)
-      return {
-        command: 'docker-compose',
-        args: [],
-        version: v1.output.trim(),
-        label: `docker-compose ${v1.output.trim()} (v1)`,
-      };
+    if (composePluginPresent()) {
+      const v2 = await run('docker', ['compose', 'version', '--short']);
+      if (v2.code === 0 && /^\s*v?\d/.test(v2.output))
+        return {
+          command: 'docker',
+          args: ['compose'],
+          version: v2.output.trim(),
+          label: `docker compose ${v2.output.trim()} (v2)`,
+        };
+    }
+    const path = onPath('docker-compose');
+    const version = path ? await v1Version(path) : undefined;
+    if (path && version)
+      return { command: path, args: [], version, label: `docker-compose ${version} (v1)` };
     throw new Error(
       'Docker Compose is not installed: install the docker compose plugin (v2) or docker-compose (v1).',
     );
