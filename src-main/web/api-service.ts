@@ -1,0 +1,641 @@
+/**
+ * The dashboard's API, independent of its transport: the Electron shell
+ * serves it over IPC and `dusty ui` over a WebSocket. Each connected viewer is
+ * an `ApiClient`; events that concern everyone (containers, bundles, the
+ * running operation, notices) go to every client, stream chunks only to the
+ * client that subscribed.
+ */
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type Docker from 'dockerode';
+import {
+  callInputs,
+  fail,
+  isCallName,
+  ok,
+  type ApiError,
+  type BundleInfo,
+  type CallName,
+  type CallOutput,
+  type ContainerRow,
+  type EventMessage,
+  type EventName,
+  type EventPayloads,
+  type Notice,
+  type OperationKind,
+  type OperationState,
+  type ParsedInput,
+  type RepoRow,
+  type Result,
+  type ScriptInfo,
+  type SettingsInfo,
+} from '../../src-shared/api/contract.js';
+import { CONFIG_DESCRIPTIONS, parseConfigValue } from '../../src-shared/config.js';
+import { computeClosure, type ContainerPlan } from '../engine/compiler/index.js';
+import { shQuote } from '../engine/compiler/start-script.js';
+import { explainEngineError } from '../engine/docker/client.js';
+import { projectName } from '../engine/docker/compose-runner.js';
+import { DustyError, type Project } from '../engine/project.js';
+import { describeRepos, reposOfSpecs } from '../engine/repos/repos.js';
+import { restart, scriptText, stop } from '../engine/runtime/ops.js';
+import { openShell } from '../engine/runtime/shell.js';
+import { up, type UpDeps, type UpEvent } from '../engine/runtime/up.js';
+import { ContainerWatcher } from './container-watcher.js';
+import { followLogs, type LogFollower } from './log-stream.js';
+import { containerRows, noticeForEvent, toApiError } from './rows.js';
+import { TerminalSession, type TerminalSink } from './terminals.js';
+
+/** One viewer of the API: a WebSocket connection or an Electron window. */
+export interface ApiClient {
+  send(message: EventMessage): void;
+  /** Bytes queued towards the viewer; log batches wait while it is high. */
+  backlog(): number;
+}
+
+export interface ApiServiceDeps {
+  project: Project;
+  docker: Docker;
+  applyHosts: UpDeps['applyHosts'];
+  ensureEngine: UpDeps['ensureEngine'];
+  shell: 'electron' | 'web';
+  version: string;
+}
+
+type Handlers = {
+  [C in CallName]: (input: ParsedInput<C>, client: ApiClient) => Promise<CallOutput<C>>;
+};
+
+/** Queued bytes beyond which a client is congested and log batches wait (and get capped). */
+const CONGESTED_BYTES = 4 * 1024 * 1024;
+const OP_LINES = 200;
+
+export class ApiService {
+  private readonly clients = new Set<ApiClient>();
+  private readonly logs = new Map<string, { owner: ApiClient; follower: LogFollower }>();
+  private readonly terminals = new Map<string, TerminalSession>();
+  private readonly terminalOwners = new Map<string, ApiClient>();
+  private readonly watcher: ContainerWatcher;
+  private readonly expectedStops = new Map<string, number>();
+  private readonly listeners = {
+    containers: new Set<(rows: ContainerRow[]) => void>(),
+    operation: new Set<(op: OperationState) => void>(),
+    bundles: new Set<(bundles: BundleInfo[]) => void>(),
+    notice: new Set<(n: Notice) => void>(),
+  };
+  private plan: ContainerPlan[] = [];
+  private scripts: Record<string, ScriptInfo[]> = {};
+  private rowsJson = '';
+  private operation: OperationState | null = null;
+  private opSeq = 0;
+  private opTimer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  /** The last container list sent, for the tray and new clients. */
+  rows: ContainerRow[] = [];
+
+  constructor(private readonly deps: ApiServiceDeps) {
+    this.watcher = new ContainerWatcher({
+      docker: deps.docker,
+      onChange: () => this.publishRows(),
+      onEvent: (ev) => {
+        const n = noticeForEvent(ev, (svc) => this.isExpectedStop(svc));
+        if (n) this.notify(n);
+      },
+    });
+  }
+
+  /** Reads the plan and starts following engine events. */
+  async start(): Promise<void> {
+    await this.refreshPlan();
+    await this.watcher.start();
+  }
+
+  /** Closes every stream and stops following engine events. */
+  dispose(): void {
+    this.watcher.stop();
+    for (const { follower } of this.logs.values()) follower.close();
+    for (const t of [...this.terminals.values()]) t.close();
+    this.logs.clear();
+    this.clients.clear();
+  }
+
+  /** A viewer arrived; returns the function to call when it leaves. */
+  connect(client: ApiClient): () => void {
+    this.clients.add(client);
+    return () => {
+      this.clients.delete(client);
+      for (const [id, s] of this.logs)
+        if (s.owner === client) {
+          s.follower.close();
+          this.logs.delete(id);
+        }
+      for (const [id, owner] of this.terminalOwners)
+        if (owner === client) {
+          this.terminals.get(id)?.detach();
+          this.terminalOwners.delete(id);
+        }
+    };
+  }
+
+  onDidChangeContainers(fn: (rows: ContainerRow[]) => void): () => void {
+    return this.listen(this.listeners.containers, fn);
+  }
+  onDidChangeOperation(fn: (op: OperationState) => void): () => void {
+    return this.listen(this.listeners.operation, fn);
+  }
+  onDidChangeBundles(fn: (bundles: BundleInfo[]) => void): () => void {
+    return this.listen(this.listeners.bundles, fn);
+  }
+  onDidNotice(fn: (n: Notice) => void): () => void {
+    return this.listen(this.listeners.notice, fn);
+  }
+
+  get currentOperation(): OperationState | null {
+    return this.operation;
+  }
+
+  /** Validates the channel and input, runs the call, and returns the outcome as data. */
+  async call(client: ApiClient, channel: unknown, input: unknown): Promise<Result<unknown>> {
+    if (!isCallName(channel))
+      return fail('unknown-call', `there is no call named ${JSON.stringify(channel)}`);
+    const parsed = callInputs[channel].safeParse(input ?? {});
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      return fail(
+        'invalid-input',
+        `${channel}: ${i?.path.join('.') || 'input'}: ${i?.message ?? 'invalid'}`,
+      );
+    }
+    try {
+      const handler = this.handlers[channel] as (i: unknown, c: ApiClient) => Promise<unknown>;
+      return ok(await handler(parsed.data, client));
+    } catch (e) {
+      return { ok: false, error: this.explain(e) };
+    }
+  }
+
+  /** The bundles with what each would start. */
+  async bundles(): Promise<BundleInfo[]> {
+    const { project } = this.deps;
+    const [{ specs }, active] = await Promise.all([
+      project.validate(),
+      project.store.activeBundles(),
+    ]);
+    return Object.values(specs.bundles).map((b) => ({
+      name: b.name,
+      description: b.spec.description,
+      active: active.includes(b.name),
+      ...computeClosure(specs, [b.name]),
+      file: b.file,
+    }));
+  }
+
+  /** Switches a bundle on or off and tells every viewer. */
+  async setBundle(name: string, active: boolean): Promise<BundleInfo[]> {
+    const { project } = this.deps;
+    const [{ specs }, current] = await Promise.all([
+      project.validate(),
+      project.store.activeBundles(),
+    ]);
+    if (!(name in specs.bundles))
+      throw new DustyError(
+        `unknown bundle "${name}"; known bundles: ${Object.keys(specs.bundles).join(', ') || 'none'}`,
+        [],
+        'unknown-bundle',
+      );
+    await project.store.setActiveBundles(
+      active ? [...current, name] : current.filter((b) => b !== name),
+    );
+    const list = await this.bundles();
+    this.broadcast('bundles:changed', list);
+    for (const fn of this.listeners.bundles) fn(list);
+    await this.refreshPlan();
+    return list;
+  }
+
+  /** Starts `up` in the background. */
+  startUp(opts: { pull?: boolean | undefined; recreate?: boolean | undefined } = {}): {
+    operation: number;
+  } {
+    return this.runOperation('up', async (op) => {
+      await this.refreshPlan();
+      op.containers = this.plan.map((p) => ({ name: p.name, state: 'waiting' }));
+      const result = await up(
+        {
+          project: this.deps.project,
+          docker: this.deps.docker,
+          applyHosts: this.deps.applyHosts,
+          ensureEngine: this.deps.ensureEngine,
+        },
+        {
+          ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
+          ...(opts.recreate ? { recreate: true } : {}),
+        },
+        (e) => this.onUpEvent(op, e),
+      );
+      op.urls = result.urls;
+      const n = result.compiled.output.containers.length;
+      return `${n} container${n === 1 ? '' : 's'} running`;
+    });
+  }
+
+  /** Stops everything (or the named containers) in the background. */
+  startStop(names: string[] = []): { operation: number } {
+    return this.runOperation('stop', async (op) => {
+      const targets = names.length
+        ? names
+        : this.rows.filter((r) => r.state === 'running').map((r) => r.name);
+      op.containers = targets.map((name) => ({ name, state: 'stopping' }));
+      op.step = 'stopping containers';
+      this.scheduleOpEmit(op);
+      const done = await stop(this.deps.project, this.deps.docker, names, false);
+      op.containers = done.map((name) => ({ name, state: 'exited' }));
+      return done.length ? `stopped ${done.join(', ')}` : 'nothing was running';
+    });
+  }
+
+  // ------------------------------------------------------------ handlers
+
+  private readonly handlers: Handlers = {
+    'app:info': async () => ({
+      version: this.deps.version,
+      project: projectName(),
+      dustyHome: this.deps.project.store.home,
+      shell: this.deps.shell,
+    }),
+    'specs:validate': async () => {
+      const specsPath = await this.deps.project.specsPath();
+      const r = await this.deps.project.validate();
+      return {
+        ok: r.ok,
+        specsPath,
+        problems: r.problems,
+        counts: {
+          apps: Object.keys(r.specs.apps).length,
+          services: Object.keys(r.specs.services).length,
+          libs: Object.keys(r.specs.libs).length,
+          bundles: Object.keys(r.specs.bundles).length,
+        },
+      };
+    },
+    'bundles:list': () => this.bundles(),
+    'bundles:activate': ({ name }) => this.setBundle(name, true),
+    'bundles:deactivate': ({ name }) => this.setBundle(name, false),
+    'stack:up': async (opts) => this.startUp(opts),
+    'stack:stop': async ({ names }) => this.startStop(names),
+    'operation:get': async () => this.operation,
+    'containers:list': async () => {
+      await this.watcher.refresh();
+      return this.rows;
+    },
+    'containers:restart': async ({ name }) => {
+      this.expectStop(name);
+      await restart(this.deps.project, this.deps.docker, [name], [], () => {});
+      return null;
+    },
+    'containers:stop': async ({ name }) => {
+      this.expectStop(name);
+      await stop(this.deps.project, this.deps.docker, [name], false);
+      return null;
+    },
+    'logs:subscribe': async ({ names, tail }, client) => {
+      const id = `logs-${++this.seq}`;
+      const follower = await followLogs(this.deps.docker, {
+        names,
+        tail,
+        onLines: (lines, dropped) => {
+          if (!this.logs.has(id)) return true;
+          if (client.backlog() > CONGESTED_BYTES) return false;
+          client.send({
+            channel: 'logs:chunk',
+            payload: dropped ? { id, lines, dropped } : { id, lines },
+          });
+          return true;
+        },
+        onEnd: () => {
+          if (!this.logs.delete(id)) return;
+          client.send({ channel: 'stream:end', payload: { id } });
+        },
+      });
+      this.logs.set(id, { owner: client, follower });
+      return { id };
+    },
+    'terminal:open': async ({ name, cols, rows, script }, client) => {
+      const cmd = script ? await this.scriptCommand(name, script.name, script.args) : undefined;
+      const session = await openShell(this.deps.docker, name, { cols, rows }, cmd);
+      const id = `term-${randomUUID()}`;
+      const title = script ? `${name}: ${[script.name, ...script.args].join(' ')}` : name;
+      const t = new TerminalSession(id, title, session, this.terminalSink(client), (closed) => {
+        this.terminals.delete(closed);
+        this.terminalOwners.delete(closed);
+      });
+      this.terminals.set(id, t);
+      this.terminalOwners.set(id, client);
+      return { id, title };
+    },
+    'terminal:attach': async ({ id }, client) => {
+      const t = this.terminal(id);
+      this.terminalOwners.set(id, client);
+      return { replay: t.attach(this.terminalSink(client)) };
+    },
+    'terminal:input': async ({ id, data }) => {
+      this.terminal(id).input(data);
+      return null;
+    },
+    'terminal:resize': async ({ id, cols, rows }) => {
+      await this.terminal(id).resize(cols, rows);
+      return null;
+    },
+    'stream:unsubscribe': async ({ id }) => {
+      const l = this.logs.get(id);
+      if (l) {
+        this.logs.delete(id);
+        l.follower.close();
+      }
+      this.terminals.get(id)?.close();
+      return null;
+    },
+    'repos:list': () => this.repos(),
+    'repos:override': async ({ repo, path }) => {
+      await this.checkRepo(repo);
+      const abs = resolve(path);
+      const isDir = await stat(abs).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      if (!isDir) throw new DustyError(`${abs} is not a folder`, [], 'not-a-folder');
+      await this.deps.project.store.setRepoOverride(repo, abs);
+      return this.repos();
+    },
+    'repos:manage': async ({ repo }) => {
+      await this.checkRepo(repo);
+      await this.deps.project.store.setRepoOverride(repo, undefined);
+      return this.repos();
+    },
+    'config:get': () => this.settings(),
+    'config:set': async ({ key, value }) => {
+      let v = parseConfigValue(key, value);
+      if (key === 'specs_repo' && typeof v === 'string' && (v.startsWith('.') || v.startsWith('/')))
+        v = resolve(v);
+      await this.deps.project.store.setConfig(key, v);
+      await this.refreshPlan();
+      void this.bundles().then(
+        (list) => this.broadcast('bundles:changed', list),
+        () => undefined,
+      );
+      return this.settings();
+    },
+  };
+
+  // ------------------------------------------------------------ internals
+
+  private listen<T>(set: Set<T>, fn: T): () => void {
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  private broadcast<E extends EventName>(channel: E, payload: EventPayloads[E]) {
+    const msg = { channel, payload } as EventMessage;
+    for (const c of this.clients) c.send(msg);
+  }
+
+  private notify(n: Notice) {
+    this.broadcast('notices:new', n);
+    for (const fn of this.listeners.notice) fn(n);
+  }
+
+  private explain(e: unknown): ApiError {
+    return toApiError(e instanceof DustyError ? e : explainEngineError(e));
+  }
+
+  private expectStop(name: string) {
+    this.expectedStops.set(name, Date.now() + 30_000);
+  }
+
+  private isExpectedStop(service: string): boolean {
+    if (this.operation?.status === 'running') return true;
+    return (this.expectedStops.get(service) ?? 0) > Date.now();
+  }
+
+  /** Recompiles the active bundles (quietly: invalid specs keep the last plan). */
+  private async refreshPlan(): Promise<void> {
+    try {
+      const { output, validation } = await this.deps.project.compile();
+      this.plan = output.containers;
+      this.scripts = Object.fromEntries(
+        Object.values(validation.specs.apps).map((a) => [
+          a.name,
+          a.spec.scripts.map((s) => ({ name: s.name, description: s.description })),
+        ]),
+      );
+    } catch {
+      // The Bundles and Settings views show why; the containers that exist still show.
+    }
+    this.publishRows();
+  }
+
+  private publishRows() {
+    const rows = containerRows(this.plan, this.scripts, this.watcher.current);
+    const json = JSON.stringify(rows);
+    if (json === this.rowsJson) return;
+    this.rowsJson = json;
+    this.rows = rows;
+    this.broadcast('containers:changed', rows);
+    for (const fn of this.listeners.containers) fn(rows);
+  }
+
+  private runOperation(
+    kind: OperationKind,
+    work: (op: OperationState) => Promise<string>,
+  ): { operation: number } {
+    if (this.operation?.status === 'running')
+      throw new DustyError(
+        `${this.operation.kind} is still running; wait for it to finish`,
+        [],
+        'busy',
+      );
+    const op: OperationState = {
+      id: ++this.opSeq,
+      kind,
+      status: 'running',
+      startedAt: Date.now(),
+      step: 'starting',
+      lines: [],
+      warnings: [],
+      containers: [],
+      urls: [],
+    };
+    this.operation = op;
+    this.emitOp(op);
+    void (async () => {
+      try {
+        const summary = await work(op);
+        op.status = 'succeeded';
+        op.step = summary;
+        this.notify({ level: 'info', title: `${kind} finished`, body: summary, at: Date.now() });
+      } catch (e) {
+        op.status = 'failed';
+        op.error = this.explain(e);
+        op.step = `${kind} failed`;
+        this.notify({
+          level: 'error',
+          title: `${kind} failed`,
+          body: op.error.message.split('\n')[0] ?? '',
+          at: Date.now(),
+        });
+      }
+      op.finishedAt = Date.now();
+      this.emitOp(op);
+      await this.refreshPlan();
+      await this.watcher.refresh();
+    })();
+    return { operation: op.id };
+  }
+
+  private emitOp(op: OperationState) {
+    if (this.opTimer) clearTimeout(this.opTimer);
+    this.opTimer = null;
+    const snapshot = structuredClone(op);
+    this.broadcast('operation:changed', snapshot);
+    for (const fn of this.listeners.operation) fn(snapshot);
+  }
+
+  private scheduleOpEmit(op: OperationState) {
+    this.opTimer ??= setTimeout(() => this.emitOp(op), 50);
+  }
+
+  private onUpEvent(op: OperationState, e: UpEvent) {
+    const line = (s: string) => {
+      op.lines.push(s);
+      if (op.lines.length > OP_LINES) op.lines.splice(0, op.lines.length - OP_LINES);
+    };
+    const setContainer = (name: string, state: string, health?: string) => {
+      const c = op.containers.find((x) => x.name === name);
+      if (c) {
+        c.state = state;
+        c.health = health;
+      } else op.containers.push({ name, state, health });
+    };
+    switch (e.type) {
+      case 'step':
+        op.step = e.message;
+        line(`» ${e.message}`);
+        break;
+      case 'warning':
+        op.warnings.push(e.message);
+        break;
+      case 'repo':
+        line(
+          `${e.event.action} ${e.event.repo}: ${e.event.status}${e.event.message ? ` (${e.event.message})` : ''}`,
+        );
+        break;
+      case 'pull':
+        line(`image ${e.image}: ${e.status}`);
+        break;
+      case 'compose': {
+        line(e.line);
+        const m = composeProgress(e.line);
+        if (m) setContainer(m.name, m.state);
+        break;
+      }
+      case 'container':
+        setContainer(e.name, e.state, e.health);
+        break;
+    }
+    this.scheduleOpEmit(op);
+  }
+
+  private terminal(id: string): TerminalSession {
+    const t = this.terminals.get(id);
+    if (!t)
+      throw new DustyError('this terminal session has ended; open a new one', [], 'no-session');
+    return t;
+  }
+
+  private terminalSink(client: ApiClient): TerminalSink {
+    return {
+      data: (id, data) => client.send({ channel: 'terminal:data', payload: { id, data } }),
+      end: (id, exitCode) => client.send({ channel: 'stream:end', payload: { id, exitCode } }),
+    };
+  }
+
+  private async scriptCommand(app: string, scriptName: string, args: string[]): Promise<string[]> {
+    const { specs } = await this.deps.project.validate();
+    const spec = specs.apps[app];
+    if (!spec) throw new DustyError(`no app is named "${app}"`, [], 'unknown-app');
+    const script = spec.spec.scripts.find((s) => s.name === scriptName);
+    if (!script)
+      throw new DustyError(
+        `${app} has no script "${scriptName}"; its scripts: ${spec.spec.scripts.map((s) => s.name).join(', ') || 'none'}`,
+        [],
+        'unknown-script',
+      );
+    const workdir = spec.spec.repo && spec.spec.mount ? spec.spec.mount : '/';
+    return [
+      '/bin/sh',
+      '-c',
+      `cd ${shQuote(workdir)} || exit 1\n${scriptText(script.command, args)}`,
+    ];
+  }
+
+  private async repos(): Promise<RepoRow[]> {
+    const { project } = this.deps;
+    const [{ specs }, overrides] = await Promise.all([
+      project.validate(),
+      project.store.repoOverrides(),
+    ]);
+    return describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir).map((r) => ({
+      name: r.name,
+      mode: r.mode,
+      path: r.path,
+      usedBy: r.usedBy,
+    }));
+  }
+
+  private async checkRepo(repo: string) {
+    const list = await this.repos();
+    if (!list.some((r) => r.name === repo))
+      throw new DustyError(
+        `no spec uses the repo "${repo}"; repos: ${list.map((r) => r.name).join(', ') || 'none'}`,
+        [],
+        'unknown-repo',
+      );
+  }
+
+  private async settings(): Promise<SettingsInfo> {
+    return { config: await this.deps.project.store.config(), descriptions: CONFIG_DESCRIPTIONS };
+  }
+}
+
+/** Per-container progress from a Compose output line (v1 `Creating x_web_1 ... done`, v2 `Container x-web-1  Started`). */
+export function composeProgress(
+  line: string,
+  project = projectName(),
+): { name: string; state: string } | null {
+  const v1 = /^(Creating|Recreating|Starting|Stopping|Removing)\s+(\S+)\s+\.\.\.\s*(\w*)/.exec(
+    line.trim(),
+  );
+  const v2 = /^Container\s+(\S+)\s+(\w+)/.exec(line.trim());
+  let container: string;
+  let state: string;
+  if (v1) {
+    container = v1[2]!;
+    const verb = v1[1]!.toLowerCase();
+    state =
+      v1[3] === 'done'
+        ? {
+            creating: 'created',
+            recreating: 'created',
+            starting: 'started',
+            stopping: 'stopped',
+            removing: 'removed',
+          }[verb]!
+        : verb;
+  } else if (v2) {
+    container = v2[1]!;
+    state = v2[2]!.toLowerCase();
+  } else return null;
+  const prefix = [`${project}_`, `${project}-`].find((p) => container.startsWith(p));
+  if (!prefix) return null;
+  return { name: container.slice(prefix.length).replace(/[_-]\d+$/, ''), state };
+}

@@ -1,0 +1,60 @@
+/** Starting the dashboard's web server with the person's project: used by `dusty ui` and tests. */
+import { spawn } from 'node:child_process';
+import { createDocker } from '../engine/docker/client.js';
+import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
+import type { Project } from '../engine/project.js';
+import { ApiService } from './api-service.js';
+import { rendererDir } from './paths.js';
+import { startUiServer, type UiServer } from './server.js';
+
+export const VERSION = '0.1.0';
+
+export interface RunningUi extends UiServer {
+  service: ApiService;
+}
+
+/** Builds the API service on the real engine and serves it with the dashboard. */
+export async function runUi(
+  project: Project,
+  opts: { port?: number; staticDir?: string } = {},
+): Promise<RunningUi> {
+  const staticDir = opts.staticDir ?? rendererDir();
+  if (!staticDir)
+    throw new Error('the dashboard is not built: run `npm run build` (it writes dist-renderer/)');
+  const docker = createDocker();
+  const service = new ApiService({
+    project,
+    docker,
+    applyHosts: hostsApplier(),
+    ensureEngine: engineEnsurer(docker),
+    shell: 'web',
+    version: VERSION,
+  });
+  await service.start();
+  const server = await startUiServer({
+    service,
+    staticDir,
+    ...(opts.port ? { port: opts.port } : {}),
+  });
+  return {
+    ...server,
+    service,
+    close: async () => {
+      service.dispose();
+      await server.close();
+    },
+  };
+}
+
+/** Opens a URL in the person's browser; failures are ignored (the URL is printed anyway). */
+export function openBrowser(url: string): void {
+  const cmd =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  try {
+    const child = spawn(cmd, [url], { detached: true, stdio: 'ignore' });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // no browser opener; the URL is printed
+  }
+}
