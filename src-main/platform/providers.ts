@@ -1,0 +1,345 @@
+/**
+ * Where the Docker engine runs and how Dusty reaches it, chosen by the config
+ * key `vm_provider`: the local engine (`native`), a boot2docker VM on
+ * VirtualBox (`docker-machine`), a Colima VM (`colima`), or an engine
+ * elsewhere (`remote`, from DOCKER_HOST). All I/O comes in through
+ * {@link ProviderDeps}, so tests can script the VM commands.
+ */
+import { lookup } from 'node:dns/promises';
+import type { HelperClient } from '../helper/client.js';
+import type { CommandRunner } from './command-runner.js';
+import { startNativeEngine } from './native-engine.js';
+
+/** The provider names `vm_provider` accepts. */
+export const PROVIDER_NAMES = ['native', 'docker-machine', 'colima', 'remote'] as const;
+/** See {@link PROVIDER_NAMES}. */
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** Where the engine runs, and how code and host names reach it. */
+export interface Provider {
+  name: ProviderName;
+  /** The address the engine's published ports are reached on (what Dusty's host names point at). */
+  engineAddress(): Promise<string>;
+  /** Makes sure the engine answers, starting it (or its VM) when it can. */
+  ensureEngine(): Promise<void>;
+  /** Stops the VM; nothing to do for native and remote. */
+  shutdown(): Promise<void>;
+  /** How repos get into containers: bind mounts, or NFS volumes served from this machine. */
+  mountMode: 'bind' | 'nfs';
+  /** The address NFS requests come from (the exports file's client). */
+  nfsClientAddress?(): Promise<string>;
+  /** The address of this machine as the engine sees it (the NFS server address). */
+  nfsServerAddress?(): Promise<string>;
+  /** Environment for docker and compose commands (DOCKER_HOST and friends). */
+  env(): Promise<Record<string, string>>;
+}
+
+/** The I/O providers use. */
+export interface ProviderDeps {
+  runner: CommandRunner;
+  /** The privileged helper, when installed; used to start the native engine. */
+  helper?: Pick<HelperClient, 'available' | 'call'>;
+  /** Environment to read DOCKER_HOST from; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  platform?: NodeJS.Platform;
+  /** Whether this process is root (may start dockerd itself). */
+  isRoot?: boolean;
+  /** Resolves a host name to an address; defaults to DNS lookup. */
+  resolve?: (host: string) => Promise<string>;
+  /** Name of the docker-machine VM. */
+  machineName?: string;
+  /** Colima profile. */
+  colimaProfile?: string;
+}
+
+/** Compose named-volume options for an NFS mount of `path` served from `serverAddress`. */
+export function nfsVolumeSpec(
+  serverAddress: string,
+  path: string,
+): { driver: 'local'; driver_opts: { type: 'nfs'; o: string; device: string } } {
+  return {
+    driver: 'local',
+    driver_opts: {
+      type: 'nfs',
+      // nolock: no rpc.statd on the VM side; actimeo=1 so edits show up within a second.
+      o: `addr=${serverAddress},rw,nolock,hard,vers=3,actimeo=1`,
+      device: `:${path}`,
+    },
+  };
+}
+
+/** Parses `docker-machine env --shell bash` output (`export KEY="value"` lines). */
+export function parseShellEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m =
+      /^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))\s*$/.exec(
+        line,
+      );
+    if (!m?.[1]) continue;
+    env[m[1]] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? m[4] ?? '');
+  }
+  return env;
+}
+
+/** The host part of a tcp:// or ssh:// DOCKER_HOST, or null for a local socket. */
+export function remoteDockerHost(dockerHost: string | undefined): string | null {
+  if (!dockerHost || !/^(tcp|ssh):\/\//.test(dockerHost)) return null;
+  try {
+    const host = new URL(dockerHost).hostname;
+    return host.replace(/^\[(.*)\]$/, '$1') || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The provider to use when `vm_provider` is not set: `remote` when
+ * DOCKER_HOST is tcp:// or ssh://, `native` on Linux, `colima` on macOS
+ * when the colima command exists, else `docker-machine`.
+ */
+export async function detectProviderName(deps: ProviderDeps): Promise<ProviderName> {
+  const env = deps.env ?? process.env;
+  if (remoteDockerHost(env.DOCKER_HOST)) return 'remote';
+  if ((deps.platform ?? process.platform) === 'linux') return 'native';
+  const colima = await deps.runner.run('colima', ['version'], { timeoutMs: 10_000 });
+  return colima.code === 0 ? 'colima' : 'docker-machine';
+}
+
+/** `configured` when it names a provider, detection when it is empty; throws on an unknown name. */
+export async function resolveProviderName(
+  configured: string | undefined | null,
+  deps: ProviderDeps,
+): Promise<ProviderName> {
+  if (!configured) return detectProviderName(deps);
+  if ((PROVIDER_NAMES as readonly string[]).includes(configured)) return configured as ProviderName;
+  throw new Error(`vm_provider "${configured}" is not one of ${PROVIDER_NAMES.join(', ')}`);
+}
+
+function failed(what: string, result: { code: number; stderr: string; stdout: string }): Error {
+  const why = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ');
+  return new Error(`${what} failed (exit ${result.code})${why ? `: ${why}` : ''}`);
+}
+
+class NativeProvider implements Provider {
+  readonly name = 'native';
+  readonly mountMode = 'bind';
+  constructor(private readonly deps: ProviderDeps) {}
+
+  async engineAddress(): Promise<string> {
+    return '127.0.0.1';
+  }
+
+  async ensureEngine(): Promise<void> {
+    const { runner, helper } = this.deps;
+    if ((await runner.run('docker', ['info'], { timeoutMs: 20_000 })).code === 0) return;
+    if (helper && (await helper.available())) {
+      await helper.call('engine.start', {});
+      return;
+    }
+    if (this.deps.isRoot ?? process.getuid?.() === 0) {
+      await startNativeEngine({ runner });
+      return;
+    }
+    throw new Error(
+      'the Docker engine is not running and Dusty cannot start it: run `dusty setup` once to install the helper, or start Docker yourself',
+    );
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async env(): Promise<Record<string, string>> {
+    const host = (this.deps.env ?? process.env).DOCKER_HOST;
+    return host ? { DOCKER_HOST: host } : {};
+  }
+}
+
+class DockerMachineProvider implements Provider {
+  readonly name = 'docker-machine';
+  readonly mountMode = 'nfs';
+  private readonly machine: string;
+  constructor(private readonly deps: ProviderDeps) {
+    this.machine = deps.machineName ?? 'dusty';
+  }
+
+  private run(args: string[], timeoutMs = 600_000) {
+    return this.deps.runner.run('docker-machine', args, { timeoutMs });
+  }
+
+  /** The machine's state as docker-machine prints it, or 'missing'. */
+  private async status(): Promise<string> {
+    const result = await this.run(['status', this.machine], 60_000);
+    if (result.code !== 0) {
+      if (/does not exist|not found/i.test(result.stderr + result.stdout)) return 'missing';
+      throw failed(`docker-machine status ${this.machine}`, result);
+    }
+    return result.stdout.trim();
+  }
+
+  async engineAddress(): Promise<string> {
+    const result = await this.run(['ip', this.machine], 60_000);
+    if (result.code !== 0) throw failed(`docker-machine ip ${this.machine}`, result);
+    return result.stdout.trim();
+  }
+
+  async ensureEngine(): Promise<void> {
+    const status = await this.status();
+    if (status === 'missing') {
+      const created = await this.run(['create', '--driver', 'virtualbox', this.machine]);
+      if (created.code !== 0) throw failed(`docker-machine create ${this.machine}`, created);
+      return;
+    }
+    if (status !== 'Running') {
+      const started = await this.run(['start', this.machine]);
+      if (started.code !== 0) throw failed(`docker-machine start ${this.machine}`, started);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const status = await this.status();
+    if (status !== 'Running') return;
+    const stopped = await this.run(['stop', this.machine]);
+    if (stopped.code !== 0) throw failed(`docker-machine stop ${this.machine}`, stopped);
+  }
+
+  async nfsClientAddress(): Promise<string> {
+    return this.engineAddress();
+  }
+
+  /** VirtualBox gives the host .1 on the VM's host-only network. */
+  async nfsServerAddress(): Promise<string> {
+    return (await this.engineAddress()).replace(/\.\d+$/, '.1');
+  }
+
+  async env(): Promise<Record<string, string>> {
+    const result = await this.run(['env', this.machine, '--shell', 'bash'], 60_000);
+    if (result.code !== 0) throw failed(`docker-machine env ${this.machine}`, result);
+    return parseShellEnv(result.stdout);
+  }
+}
+
+interface ColimaStatus {
+  ip_address?: string;
+  docker_socket?: string;
+  running?: boolean;
+}
+
+class ColimaProvider implements Provider {
+  readonly name = 'colima';
+  readonly mountMode = 'nfs';
+  private readonly profile: string;
+  constructor(private readonly deps: ProviderDeps) {
+    this.profile = deps.colimaProfile ?? 'default';
+  }
+
+  private run(args: string[], timeoutMs = 600_000) {
+    return this.deps.runner.run('colima', [...args, '--profile', this.profile], { timeoutMs });
+  }
+
+  private async status(): Promise<ColimaStatus | null> {
+    const result = await this.run(['status', '--json'], 60_000);
+    if (result.code !== 0) return null;
+    try {
+      return JSON.parse(result.stdout) as ColimaStatus;
+    } catch {
+      throw new Error(
+        `colima status --json printed something that is not JSON: ${result.stdout.slice(0, 200)}`,
+      );
+    }
+  }
+
+  async engineAddress(): Promise<string> {
+    const status = await this.status();
+    if (!status) throw new Error(`the Colima VM (${this.profile}) is not running`);
+    // Without --network-address, Colima forwards published ports to localhost.
+    return status.ip_address || '127.0.0.1';
+  }
+
+  async ensureEngine(): Promise<void> {
+    if (await this.status()) return;
+    const started = await this.run(['start']);
+    if (started.code !== 0) throw failed('colima start', started);
+  }
+
+  async shutdown(): Promise<void> {
+    if (!(await this.status())) return;
+    const stopped = await this.run(['stop']);
+    if (stopped.code !== 0) throw failed('colima stop', stopped);
+  }
+
+  async nfsClientAddress(): Promise<string> {
+    // Lima's user-mode network makes the VM's connections come from localhost.
+    return (await this.status())?.ip_address || '127.0.0.1';
+  }
+
+  async nfsServerAddress(): Promise<string> {
+    const ip = (await this.status())?.ip_address;
+    // host.lima.internal is 192.168.5.2 on Lima's user-mode network.
+    return ip ? ip.replace(/\.\d+$/, '.1') : '192.168.5.2';
+  }
+
+  async env(): Promise<Record<string, string>> {
+    const socket = (await this.status())?.docker_socket;
+    if (!socket) return {};
+    return { DOCKER_HOST: socket.startsWith('unix://') ? socket : `unix://${socket}` };
+  }
+}
+
+class RemoteProvider implements Provider {
+  readonly name = 'remote';
+  readonly mountMode = 'nfs';
+  private readonly dockerHost: string;
+  private readonly host: string;
+  constructor(private readonly deps: ProviderDeps) {
+    const dockerHost = (deps.env ?? process.env).DOCKER_HOST;
+    const host = remoteDockerHost(dockerHost);
+    if (!dockerHost || !host) {
+      throw new Error(
+        'vm_provider remote needs DOCKER_HOST set to tcp://HOST:PORT or ssh://USER@HOST',
+      );
+    }
+    this.dockerHost = dockerHost;
+    this.host = host;
+  }
+
+  async engineAddress(): Promise<string> {
+    const resolve = this.deps.resolve ?? (async (h: string) => (await lookup(h)).address);
+    return resolve(this.host);
+  }
+
+  async ensureEngine(): Promise<void> {
+    const result = await this.deps.runner.run('docker', ['info'], {
+      timeoutMs: 30_000,
+      env: { DOCKER_HOST: this.dockerHost },
+    });
+    if (result.code !== 0)
+      throw failed(
+        `docker info on ${this.dockerHost} (Dusty cannot start a remote engine)`,
+        result,
+      );
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async nfsClientAddress(): Promise<string> {
+    return this.engineAddress();
+  }
+
+  async env(): Promise<Record<string, string>> {
+    return { DOCKER_HOST: this.dockerHost };
+  }
+}
+
+/** The provider called `name`, doing its I/O through `deps`. */
+export function createProvider(name: ProviderName, deps: ProviderDeps): Provider {
+  switch (name) {
+    case 'native':
+      return new NativeProvider(deps);
+    case 'docker-machine':
+      return new DockerMachineProvider(deps);
+    case 'colima':
+      return new ColimaProvider(deps);
+    case 'remote':
+      return new RemoteProvider(deps);
+  }
+}
