@@ -156,7 +156,8 @@ export function registerRuntimeCommands(program: Command): void {
       const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
       const session = await openShell(docker(), name, size());
       if (stdin.isTTY) stdin.setRawMode(true);
-      stdin.pipe(session.stream);
+      // The shell ends the session; ending it when stdin closes would cut off its last output.
+      stdin.pipe(session.stream, { end: false });
       session.stream.pipe(process.stdout);
       process.stdout.on('resize', () => void session.resize(size().cols, size().rows));
       const code = await session.exitCode();

@@ -3,7 +3,7 @@
  * through the Engine API's archive endpoints.
  */
 import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import tarFs from 'tar-fs';
@@ -78,7 +78,7 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
       .catch((e: Error) => {
         throw new DustyError(`cannot copy into ${dst.container}:${t.dir}: ${e.message}`);
       });
-    return `${local} -> ${dst.container}:${t.dir}/${t.name}`;
+    return `${local} -> ${dst.container}:${posix.join(t.dir, t.name)}`;
   }
 
   const from = await runningContainer(docker, src.container);
@@ -104,5 +104,5 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
   extract.on('finish', () => pack.finalize());
   archive.pipe(extract);
   await to.putArchive(pack as unknown as NodeJS.ReadableStream, { path: t.dir });
-  return `${src.container}:${src.path} -> ${dst.container}:${t.dir}/${t.name}`;
+  return `${src.container}:${src.path} -> ${dst.container}:${posix.join(t.dir, t.name)}`;
 }
