@@ -261,7 +261,8 @@ export function planServiceContainer(
     entrypoint: words(def.entrypoint),
     env: envList(def.environment),
     workingDir: typeof def.working_dir === 'string' ? def.working_dir : undefined,
-    user: def.user === undefined ? undefined : String(def.user),
+    user:
+      typeof def.user === 'string' || typeof def.user === 'number' ? String(def.user) : undefined,
     labels: {},
     binds: [],
     anonymousVolumes: [],
