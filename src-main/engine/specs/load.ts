@@ -32,7 +32,7 @@ export async function readSpecsRepo(root: string): Promise<RawDoc[]> {
 /** Parses one spec file's text, keeping syntax errors with line and column. */
 export function parseSpecText(kind: RawDoc['kind'], file: string, text: string): RawDoc {
   const name = file.slice(file.indexOf('/') + 1).replace(/\.ya?ml$/, '');
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     return {
       kind,
@@ -41,7 +41,7 @@ export function parseSpecText(kind: RawDoc['kind'], file: string, text: string):
       syntaxErrors: doc.errors.map((e) => ({
         line: e.linePos?.[0].line ?? 0,
         col: e.linePos?.[0].col ?? 0,
-        message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, ''),
+        message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
       })),
     };
   }

@@ -78,11 +78,19 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
       services: ServiceSchema,
       bundles: BundleSchema,
     }[doc.kind];
-    const parsed = schema.safeParse(data);
+    let parsed = schema.safeParse(data, { reportInput: true });
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
         err(doc.file, formatKeyPath(issue.path), describeIssue(issue));
-      continue;
+      // Check the rest of the spec too, so one bad key does not hide the other problems.
+      const bad = new Set(parsed.error.issues.map((i) => i.path[0]));
+      const rest = Object.fromEntries(Object.entries(data).filter(([k]) => !bad.has(k)));
+      parsed = schema.safeParse(rest, { reportInput: true });
+      if (!parsed.success) {
+        if (doc.kind !== 'services')
+          checkUnknownKeys(doc.kind, data as Record<string, unknown>, doc.file, warn);
+        continue;
+      }
     }
     if (doc.kind !== 'services')
       checkUnknownKeys(doc.kind, data as Record<string, unknown>, doc.file, warn);
