@@ -1,0 +1,90 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cloneUrl, managedFolder, matchReposInDir, repoShortName } from './repos.js';
+
+describe('cloneUrl', () => {
+  it.each([
+    ['github.com/org/app', 'git@github.com:org/app.git'],
+    ['github.com/org/app.git', 'git@github.com:org/app.git'],
+    ['gitlab.example.co.uk/group/sub/app', 'git@gitlab.example.co.uk:group/sub/app.git'],
+  ])('clones the short form %s over SSH as %s', (repo, url) => {
+    expect(cloneUrl(repo)).toBe(url);
+  });
+
+  it.each([
+    'https://github.com/org/app.git',
+    'git@github.com:org/app.git',
+    'ssh://git@host.com:2222/org/app.git',
+    'file:///srv/repos/app',
+    '/home/u/app',
+  ])('clones %s as written', (repo) => {
+    expect(cloneUrl(repo)).toBe(repo);
+  });
+});
+
+describe('managedFolder', () => {
+  it('gives one folder for the same repo written in different forms', () => {
+    const forms = [
+      'github.com/org/app',
+      'github.com/org/app.git',
+      'https://github.com/org/app.git',
+      'git@github.com:org/app.git',
+    ];
+    expect(new Set(forms.map(managedFolder))).toEqual(new Set(['github.com/org/app']));
+  });
+
+  it('keeps different repos in different folders', () => {
+    expect(managedFolder('github.com/org/app')).not.toBe(managedFolder('github.com/other/app'));
+    expect(managedFolder('ssh://git@host.com:2222/org/app.git')).toBe('host.com/2222/org/app');
+  });
+
+  it.each(['../../etc/passwd', 'github.com/../../x', 'file:///../../root/x'])(
+    'never leaves the repos folder for %s',
+    (repo) => {
+      const folder = managedFolder(repo);
+      expect(folder.split('/')).not.toContain('..');
+      expect(folder.startsWith('/')).toBe(false);
+      expect(folder).not.toBe('');
+    },
+  );
+});
+
+describe('repoShortName', () => {
+  it.each([
+    ['github.com/org/app', 'app'],
+    ['https://github.com/org/app.git', 'app'],
+    ['git@github.com:org/app.git', 'app'],
+    ['git@github.com:app.git', 'app'],
+    ['/home/u/src/app/', 'app'],
+  ])('names %s by its last segment, %s', (repo, short) => {
+    expect(repoShortName(repo)).toBe(short);
+  });
+});
+
+describe('matchReposInDir (repos from DIR)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('overrides exactly the repos whose short name is a folder in DIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dusty-repos-'));
+    dirs.push(dir);
+    mkdirSync(join(dir, 'app'));
+    mkdirSync(join(dir, 'lib'));
+    writeFileSync(join(dir, 'notes'), '');
+    const repos = ['github.com/org/app', 'git@github.com:org/lib.git', 'github.com/org/missing'];
+    expect(await matchReposInDir(repos, dir)).toEqual({
+      'github.com/org/app': join(dir, 'app'),
+      'git@github.com:org/lib.git': join(dir, 'lib'),
+    });
+  });
+
+  it('fails when DIR does not exist', async () => {
+    await expect(matchReposInDir(['github.com/org/app'], '/nonexistent/dusty')).rejects.toThrow(
+      /ENOENT/,
+    );
+  });
+});
