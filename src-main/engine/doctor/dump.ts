@@ -122,13 +122,13 @@ export async function buildDump(deps: DumpDeps): Promise<string> {
   if (!assets.size) lines.push('(none set)');
 
   section('Environment overrides (values left out)');
-  const env = await attempt(
+  const env = await attempt<Record<string, Record<string, string>>>(
     () => store.envOverrides(),
     () => ({}),
   );
   const apps = Object.keys(env).sort();
   for (const app of apps) {
-    for (const [k, v] of Object.entries(env[app]).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [k, v] of Object.entries(env[app] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(`${app}: ${k}=${REDACTED}`);
       secrets.push(v);
     }
@@ -136,7 +136,7 @@ export async function buildDump(deps: DumpDeps): Promise<string> {
   if (!apps.length) lines.push('(none)');
 
   section('Repo overrides');
-  const overrides = await attempt(
+  const overrides = await attempt<Record<string, string>>(
     () => store.repoOverrides(),
     () => ({}),
   );
