@@ -11,7 +11,7 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost'];
 
 /** True when the Host header names this server on loopback (no other name: DNS rebinding). */
 export function hostAllowed(host: string | undefined, port: number): boolean {

@@ -1,0 +1,120 @@
+/** The dashboard: a header with Up and Stop, the operation's progress, the views, and notices. */
+import { useState } from 'react';
+import { call, CallError } from './api.js';
+import { setState, useStore, type View } from './store.js';
+import { OperationPanel } from './views/OperationPanel.js';
+import { BundlesView } from './views/BundlesView.js';
+import { ContainersView } from './views/ContainersView.js';
+import { LogsView } from './views/LogsView.js';
+import { TerminalView } from './views/TerminalView.js';
+import { ReposView } from './views/ReposView.js';
+import { SettingsView } from './views/SettingsView.js';
+import { Notices } from './views/Notices.js';
+
+const VIEWS: { id: View; label: string }[] = [
+  { id: 'bundles', label: 'Bundles' },
+  { id: 'containers', label: 'Containers' },
+  { id: 'logs', label: 'Logs' },
+  { id: 'terminal', label: 'Terminal' },
+  { id: 'repos', label: 'Repos' },
+  { id: 'settings', label: 'Settings' },
+];
+
+export function App() {
+  const view = useStore((s) => s.view);
+  const connection = useStore((s) => s.connection);
+  const info = useStore((s) => s.info);
+  const operation = useStore((s) => s.operation);
+  const containers = useStore((s) => s.containers);
+  const [error, setError] = useState<string | null>(null);
+  const busy = operation?.status === 'running';
+  const running = containers.filter((c) => c.state === 'running').length;
+
+  const run = (fn: () => Promise<unknown>) => {
+    setError(null);
+    fn().catch((e: unknown) => setError(e instanceof CallError ? e.message : String(e)));
+  };
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            ◆
+          </span>
+          <h1>Dusty</h1>
+          {info && <span className="muted project">project {info.project}</span>}
+        </div>
+        <div className="summary" aria-live="polite">
+          <span
+            className={`dot ${busy ? 'starting' : running ? 'running' : 'stopped'}`}
+            aria-hidden="true"
+          />
+          {busy ? `${operation.kind} in progress` : `${running} of ${containers.length} running`}
+        </div>
+        <div className="actions">
+          <button
+            className="primary"
+            disabled={busy}
+            onClick={() => run(() => call('stack:up', {}))}
+          >
+            Up
+          </button>
+          <button disabled={busy} onClick={() => run(() => call('stack:stop', {}))}>
+            Stop
+          </button>
+        </div>
+      </header>
+      {connection !== 'open' && (
+        <div className="banner warning" role="alert">
+          {connection === 'unauthorized'
+            ? 'Cannot reach Dusty: open the dashboard with the URL `dusty ui` printed (it carries this run’s token).'
+            : connection === 'connecting'
+              ? 'Connecting to Dusty…'
+              : 'The connection to Dusty was lost; reconnecting…'}
+        </div>
+      )}
+      {error && (
+        <div className="banner error" role="alert">
+          {error}
+        </div>
+      )}
+      <OperationPanel />
+      <nav className="tabs" role="tablist" aria-label="Views">
+        {VIEWS.map((v) => (
+          <button
+            key={v.id}
+            role="tab"
+            id={`tab-${v.id}`}
+            aria-selected={view === v.id}
+            aria-controls={`view-${v.id}`}
+            className={view === v.id ? 'tab active' : 'tab'}
+            onClick={() => setState({ view: v.id })}
+          >
+            {v.label}
+          </button>
+        ))}
+      </nav>
+      <main className="content">
+        {VIEWS.map((v) => (
+          <section
+            key={v.id}
+            id={`view-${v.id}`}
+            role="tabpanel"
+            aria-labelledby={`tab-${v.id}`}
+            hidden={view !== v.id}
+            className="view"
+          >
+            {v.id === 'bundles' && <BundlesView />}
+            {v.id === 'containers' && <ContainersView />}
+            {v.id === 'logs' && <LogsView visible={view === 'logs'} />}
+            {v.id === 'terminal' && <TerminalView visible={view === 'terminal'} />}
+            {v.id === 'repos' && view === 'repos' && <ReposView />}
+            {v.id === 'settings' && view === 'settings' && <SettingsView />}
+          </section>
+        ))}
+      </main>
+      <Notices />
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/** Opening terminal tabs from anywhere in the dashboard. */
+import { call } from './api.js';
+import { setState } from './store.js';
+
+/** Sessions opened by this page (their output arrives by events; others are re-attached). */
+export const freshTerminals = new Set<string>();
+
+/** Opens a shell (or runs a script) in a container in a new terminal tab and shows it. */
+export async function openTerminal(
+  name: string,
+  script?: { name: string; args: string[] },
+): Promise<void> {
+  const { id, title } = await call('terminal:open', {
+    name,
+    cols: 100,
+    rows: 30,
+    ...(script ? { script } : {}),
+  });
+  freshTerminals.add(id);
+  setState((s) => ({
+    terminals: [...s.terminals, { id, title }],
+    activeTerminal: id,
+    view: 'terminal',
+  }));
+}

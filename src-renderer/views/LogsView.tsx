@@ -1,0 +1,389 @@
+/**
+ * Logs: follow one or several containers interleaved, a colour per container,
+ * ANSI colours, search and filter, pause, clear, timestamps. Lines go into a
+ * bounded ring; only the rows in sight are in the DOM, redrawn at most once a
+ * frame, so a container printing tens of thousands of lines a second does not
+ * freeze the page.
+ */
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { LogLine } from '../../src-shared/api/contract.js';
+import { api, call, CallError } from '../api.js';
+import { parseAnsi } from '../ansi.js';
+import { LogBuffer } from '../log-buffer.js';
+import { setState, useStore } from '../store.js';
+
+const LINE_H = 18;
+const PALETTE = [
+  '#4e9af1',
+  '#e3a33b',
+  '#3fb68b',
+  '#d46ad6',
+  '#e36464',
+  '#2bb6c5',
+  '#a3a83a',
+  '#9b87f5',
+];
+
+export function LogsView({ visible }: { visible: boolean }) {
+  const containers = useStore((s) => s.containers);
+  const names = useStore((s) => s.logNames);
+  const buffer = useMemo(() => new LogBuffer(50_000), []);
+  const [version, setVersion] = useState(0);
+  const [subId, setSubId] = useState<string | null>(null);
+  const [ended, setEnded] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [paused, setPaused] = useState(false);
+  const [timestamps, setTimestamps] = useState(false);
+  const [search, setSearch] = useState('');
+  const [onlyMatching, setOnlyMatching] = useState(false);
+  const [cursor, setCursor] = useState(-1);
+  const [resub, setResub] = useState(0);
+  const frame = useRef(0);
+  const subRef = useRef<string | null>(null);
+
+  // One subscription for the chosen containers; chunks are counted as they arrive and drawn once a frame.
+  useEffect(() => {
+    if (!names.length) return;
+    let cancelled = false;
+    let id: string | null = null;
+    setEnded(false);
+    setError(null);
+    const offChunk = api.on('logs:chunk', (p) => {
+      if (p.id !== subRef.current) return;
+      buffer.push(p.lines, p.dropped ?? 0);
+      // Hidden: keep counting, draw nothing.
+      if (!visibleRef.current) return;
+      if (!frame.current)
+        frame.current = requestAnimationFrame(() => {
+          frame.current = 0;
+          setVersion((v) => v + 1);
+        });
+    });
+    const offEnd = api.on('stream:end', (p) => {
+      if (p.id === subRef.current) setEnded(true);
+    });
+    call('logs:subscribe', { names, tail: resub ? 0 : 500 })
+      .then((r) => {
+        id = r.id;
+        if (cancelled) void api.call('stream:unsubscribe', { id });
+        else {
+          subRef.current = id;
+          setSubId(id);
+        }
+      })
+      .catch((e: unknown) => {
+        if (!cancelled) setError(e instanceof CallError ? e.message : String(e));
+      });
+    return () => {
+      cancelled = true;
+      subRef.current = null;
+      offChunk();
+      offEnd();
+      if (id) void api.call('stream:unsubscribe', { id });
+    };
+  }, [names, buffer, resub]);
+
+  // A followed container that comes back is followed again.
+  const allRunning =
+    names.length > 0 &&
+    names.every((n) => containers.find((c) => c.name === n)?.state === 'running');
+  useEffect(() => {
+    if ((ended || error) && allRunning) setResub((n) => n + 1);
+  }, [ended, error, allRunning]);
+
+  buffer.setFilter(search);
+  const visibleRef = useRef(visible);
+  visibleRef.current = visible;
+  useEffect(() => {
+    if (visible) setVersion((v) => v + 1);
+  }, [visible]);
+
+  const toggleName = (name: string) => {
+    const next = names.includes(name) ? names.filter((n) => n !== name) : [...names, name];
+    buffer.clear();
+    setCursor(-1);
+    setState({ logNames: next });
+  };
+  const colors = useMemo(
+    () => new Map(names.map((n, i) => [n, PALETTE[i % PALETTE.length]!])),
+    [names],
+  );
+  const matchCount = search ? buffer.matchCount() : 0;
+  const jump = (dir: 1 | -1) => {
+    if (!matchCount) return;
+    setCursor((c) =>
+      c < 0 ? (dir > 0 ? 0 : matchCount - 1) : (c + dir + matchCount) % matchCount,
+    );
+  };
+  const cursorLine = search && cursor >= 0 && cursor < matchCount ? buffer.matchAt(cursor) : -1;
+
+  return (
+    <div className="logs-view">
+      <div className="view-head">
+        <h2>Logs</h2>
+        <fieldset className="follow" aria-label="Containers to follow">
+          {containers
+            .filter((c) => c.id)
+            .map((c) => (
+              <label
+                key={c.name}
+                className="chip-check"
+                style={{ borderColor: colors.get(c.name) }}
+              >
+                <input
+                  type="checkbox"
+                  checked={names.includes(c.name)}
+                  onChange={() => toggleName(c.name)}
+                  aria-label={`Follow ${c.name}`}
+                />
+                {c.name}
+              </label>
+            ))}
+        </fieldset>
+      </div>
+      <div className="toolbar" role="toolbar" aria-label="Log tools">
+        <input
+          type="search"
+          aria-label="Search logs"
+          placeholder="Search"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setCursor(-1);
+          }}
+          onKeyDown={(e) => e.key === 'Enter' && jump(e.shiftKey ? -1 : 1)}
+        />
+        <button aria-label="Previous match" disabled={!matchCount} onClick={() => jump(-1)}>
+          ↑
+        </button>
+        <button aria-label="Next match" disabled={!matchCount} onClick={() => jump(1)}>
+          ↓
+        </button>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={onlyMatching}
+            onChange={(e) => setOnlyMatching(e.target.checked)}
+          />
+          Only matching lines
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={timestamps}
+            onChange={(e) => setTimestamps(e.target.checked)}
+          />
+          Timestamps
+        </label>
+        <span className="spacer" />
+        <button aria-pressed={paused} onClick={() => setPaused(!paused)}>
+          {paused ? 'Resume' : 'Pause'}
+        </button>
+        <button
+          onClick={() => {
+            buffer.clear();
+            setCursor(-1);
+            setVersion((v) => v + 1);
+          }}
+        >
+          Clear
+        </button>
+      </div>
+      <p className="log-status muted" role="status">
+        {names.length === 0
+          ? 'Choose containers to follow.'
+          : `${buffer.total.toLocaleString()} lines received${buffer.dropped ? `, ${buffer.dropped.toLocaleString()} skipped to keep up` : ''}${
+              search ? `, ${matchCount.toLocaleString()} matching` : ''
+            }${paused ? ' — paused' : ''}${ended ? ' — the container stopped' : ''}${subId ? '' : ' — connecting'}`}
+      </p>
+      {error && (
+        <div className="banner error" role="alert">
+          {error}
+        </div>
+      )}
+      <LogLines
+        buffer={buffer}
+        version={version}
+        paused={paused}
+        visible={visible}
+        timestamps={timestamps}
+        colors={colors}
+        search={search}
+        onlyMatching={onlyMatching && !!search}
+        cursorLine={cursorLine}
+        showName={names.length > 1}
+      />
+    </div>
+  );
+}
+
+interface LinesProps {
+  buffer: LogBuffer;
+  version: number;
+  paused: boolean;
+  visible: boolean;
+  timestamps: boolean;
+  colors: Map<string, string>;
+  search: string;
+  onlyMatching: boolean;
+  cursorLine: number;
+  showName: boolean;
+}
+
+function LogLines(p: LinesProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(400);
+  const stick = useRef(true);
+  const frozen = useRef<{ count: number; first: number } | null>(null);
+
+  if (p.paused && !frozen.current)
+    frozen.current = { count: p.buffer.visibleCount(p.onlyMatching), first: p.buffer.first };
+  if (!p.paused) frozen.current = null;
+  const count = frozen.current?.count ?? p.buffer.visibleCount(p.onlyMatching);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || !p.visible) return;
+    if (p.cursorLine >= 0) {
+      // Bring the current match into view.
+      let idx = -1;
+      for (let i = 0, n = p.buffer.visibleCount(p.onlyMatching); i < n; i++)
+        if (p.buffer.visibleAt(i, p.onlyMatching) === p.cursorLine) {
+          idx = i;
+          break;
+        }
+      if (idx >= 0) {
+        stick.current = false;
+        el.scrollTop = Math.max(0, idx * LINE_H - el.clientHeight / 2);
+        setScrollTop(el.scrollTop);
+      }
+    } else if (stick.current && !p.paused) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [p.version, p.cursorLine, p.visible, p.paused, count, p.buffer, p.onlyMatching]);
+
+  const rows = Math.ceil(height / LINE_H) + 1;
+  const atBottom = stick.current && !p.paused && p.cursorLine < 0;
+  const start = atBottom
+    ? Math.max(0, count - rows)
+    : Math.max(0, Math.min(count - 1, Math.floor(scrollTop / LINE_H)) - 5);
+  const end = Math.min(count, start + rows + 10);
+  const items: number[] = [];
+  for (let i = start; i < end; i++) items.push(i);
+
+  return (
+    <div
+      ref={ref}
+      className="log-lines"
+      role="log"
+      aria-label="Log lines"
+      aria-live="off"
+      data-received={p.buffer.total}
+      tabIndex={0}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_H * 2;
+        setScrollTop(el.scrollTop);
+      }}
+    >
+      <div className="log-spacer" style={{ height: count * LINE_H }}>
+        {items.map((i) => {
+          const n = p.buffer.visibleAt(i, p.onlyMatching);
+          const line = p.buffer.line(n);
+          if (!line) return null;
+          return (
+            <Row
+              key={n}
+              top={i * LINE_H}
+              line={line}
+              color={p.colors.get(line.c) ?? PALETTE[0]!}
+              timestamps={p.timestamps}
+              search={p.search}
+              current={n === p.cursorLine}
+              showName={p.showName}
+            />
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+const Row = memo(function Row(props: {
+  top: number;
+  line: LogLine;
+  color: string;
+  timestamps: boolean;
+  search: string;
+  current: boolean;
+  showName: boolean;
+}) {
+  const { line } = props;
+  const spans = useMemo(() => parseAnsi(line.x), [line.x]);
+  return (
+    <div
+      className={`log-line${line.e ? ' stderr' : ''}${props.current ? ' current' : ''}`}
+      style={{ top: props.top, borderLeftColor: props.color }}
+    >
+      {props.showName && (
+        <span className="log-name" style={{ color: props.color }}>
+          {line.c}
+        </span>
+      )}
+      {props.timestamps && line.t && <span className="log-time">{formatTime(line.t)}</span>}
+      {spans.map((s, i) => (
+        <span
+          key={i}
+          style={
+            s.fg || s.bg || s.bold || s.dim || s.italic || s.underline
+              ? {
+                  color: s.fg,
+                  background: s.bg,
+                  fontWeight: s.bold ? 700 : undefined,
+                  opacity: s.dim ? 0.7 : undefined,
+                  fontStyle: s.italic ? 'italic' : undefined,
+                  textDecoration: s.underline ? 'underline' : undefined,
+                }
+              : undefined
+          }
+        >
+          {props.search ? highlight(s.text, props.search) : s.text}
+        </span>
+      ))}
+    </div>
+  );
+});
+
+function highlight(text: string, search: string) {
+  const lower = text.toLowerCase();
+  const q = search.toLowerCase();
+  let i = lower.indexOf(q);
+  if (i === -1) return text;
+  const out: (string | React.JSX.Element)[] = [];
+  let last = 0;
+  while (i !== -1) {
+    out.push(text.slice(last, i));
+    out.push(<mark key={i}>{text.slice(i, i + q.length)}</mark>);
+    last = i + q.length;
+    i = lower.indexOf(q, last);
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+function formatTime(t: string): string {
+  // 2024-05-01T10:00:00.123456789Z -> local HH:MM:SS.mmm
+  const d = new Date(t.replace(/(\.\d{3})\d*/, '$1'));
+  if (Number.isNaN(d.getTime())) return t;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
