@@ -30,12 +30,12 @@ export function sectionDiff(before: readonly string[], after: readonly string[])
       out.push(` ${before[i]}`);
       i += 1;
       j += 1;
-    } else if (j < m && (i >= n || (table[i]?.[j + 1] ?? 0) >= (table[i + 1]?.[j] ?? 0))) {
-      out.push(`+${after[j]}`);
-      j += 1;
-    } else {
+    } else if (i < n && (j >= m || (table[i + 1]?.[j] ?? 0) >= (table[i]?.[j + 1] ?? 0))) {
       out.push(`-${before[i]}`);
       i += 1;
+    } else {
+      out.push(`+${after[j]}`);
+      j += 1;
     }
   }
   return out;

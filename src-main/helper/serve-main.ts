@@ -3,21 +3,8 @@
  * plist runs): `node serve-main.js --owner UID`. Kept free of the CLI's
  * dependencies so the installed copy needs only zod.
  */
+import { ownerFromArgv } from './serve-main-args.js';
 import { helperOptionsFromEnv, serveHelper } from './server.js';
-
-/** Reads `--owner UID` (or `--owner=UID`) from argv; null when absent or not a uid. */
-export function ownerFromArgv(argv: readonly string[]): number | null {
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? '';
-    const value = arg.startsWith('--owner=')
-      ? arg.slice(8)
-      : arg === '--owner'
-        ? argv[i + 1]
-        : undefined;
-    if (value !== undefined) return /^\d+$/.test(value) ? Number(value) : null;
-  }
-  return null;
-}
 
 async function main(): Promise<void> {
   const owner = ownerFromArgv(process.argv.slice(2));

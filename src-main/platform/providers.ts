@@ -106,12 +106,12 @@ export async function detectProviderName(deps: ProviderDeps): Promise<ProviderNa
   return colima.code === 0 ? 'colima' : 'docker-machine';
 }
 
-/** `configured` when it names a provider, detection when it is empty; throws on an unknown name. */
+/** `configured` when it names a provider, detection when it is empty or `auto`; throws on an unknown name. */
 export async function resolveProviderName(
   configured: string | undefined | null,
   deps: ProviderDeps,
 ): Promise<ProviderName> {
-  if (!configured) return detectProviderName(deps);
+  if (!configured || configured === 'auto') return detectProviderName(deps);
   if ((PROVIDER_NAMES as readonly string[]).includes(configured)) return configured as ProviderName;
   throw new Error(`vm_provider "${configured}" is not one of ${PROVIDER_NAMES.join(', ')}`);
 }

@@ -1,0 +1,212 @@
+/**
+ * Installing the helper for real, into a temporary prefix: the root-owned
+ * copy, the unit file, the installed copy serving requests, and uninstall
+ * removing it all. Plus the CLI commands' wiring.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerHelperCommands } from '../src-main/cli/commands/helper.js';
+import { buildInstallCommand, serveArgv, defaultInstallPlan } from '../src-main/helper/install.js';
+import { readSection } from '../src-main/platform/section-text.js';
+import {
+  OWNER,
+  ROOT,
+  makePaths,
+  removePaths,
+  request,
+  requireBuild,
+  sleep,
+} from './fixtures/helper/harness.js';
+import type { Paths } from './fixtures/helper/harness.js';
+
+const INSTALL_MAIN = path.join(ROOT, 'dist/src-main/helper/install-main.js');
+let paths: Paths | undefined;
+
+beforeAll(() => requireBuild());
+afterEach(() => {
+  if (paths) removePaths(paths);
+  paths = undefined;
+});
+
+function installEnv(p: Paths, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DUSTY_HELPER_INSTALL_DIR: path.join(p.dir, 'lib', 'dusty-helper'),
+    DUSTY_HELPER_UNIT_FILE: path.join(p.dir, 'systemd', 'dusty-helper.service'),
+    DUSTY_SOCKET_PATH: p.socket,
+    DUSTY_HOSTS_FILE: p.hosts,
+    DUSTY_EXPORTS_FILE: p.exports,
+    DUSTY_HELPER_AUDIT_LOG: p.audit,
+    ...extra,
+  };
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? [full, ...walk(full)] : [full];
+  });
+}
+
+describe('helper installation', () => {
+  it('builds a quoted privileged command line for sudo-prompt', () => {
+    const line = buildInstallCommand({
+      ownerUid: 501,
+      nodePath: '/Applications/Dusty.app/Contents/node',
+      sourceRoot: "/Users/o'neil/Dusty app",
+    });
+    expect(line).toBe(
+      "'/Applications/Dusty.app/Contents/node' '/Users/o'\\''neil/Dusty app/dist/src-main/helper/install-main.js' 'install' '--owner' '501' '--source' '/Users/o'\\''neil/Dusty app'",
+    );
+    const parsed = spawnSync('sh', ['-c', `printf '%s\\n' ${line}`], { encoding: 'utf8' });
+    expect(parsed.stdout.trim().split('\n')).toEqual([
+      '/Applications/Dusty.app/Contents/node',
+      "/Users/o'neil/Dusty app/dist/src-main/helper/install-main.js",
+      'install',
+      '--owner',
+      '501',
+      '--source',
+      "/Users/o'neil/Dusty app",
+    ]);
+    expect(() => buildInstallCommand({ ownerUid: -1 })).toThrow(/not a uid/);
+  });
+
+  it('installs a root-owned copy that serves requests, and uninstall removes everything', async () => {
+    const p = makePaths('127.0.0.1 localhost\n');
+    paths = p;
+    const env = installEnv(p, { DUSTY_HELPER_NO_START: '1' });
+    const install = spawnSync(
+      process.execPath,
+      [INSTALL_MAIN, 'install', '--owner', String(OWNER), '--source', ROOT],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(install.stderr).toBe('');
+    expect(install.status).toBe(0);
+    const installDir = env.DUSTY_HELPER_INSTALL_DIR ?? '';
+    const unitFile = env.DUSTY_HELPER_UNIT_FILE ?? '';
+    for (const file of walk(installDir)) {
+      const st = statSync(file);
+      expect([file, st.uid, st.mode & 0o022]).toEqual([file, 0, 0]);
+    }
+    expect(existsSync(path.join(installDir, 'node_modules/zod/package.json'))).toBe(true);
+    expect(existsSync(path.join(installDir, 'node_modules/commander'))).toBe(false);
+    const unit = readFileSync(unitFile, 'utf8');
+    expect(unit).toContain(
+      `ExecStart=${installDir}/node ${installDir}/dist/src-main/helper/serve-main.js --owner ${OWNER}`,
+    );
+    expect(unit).toContain(`Environment=DUSTY_HOSTS_FILE=${p.hosts}`);
+
+    // Start the installed copy exactly as the unit would.
+    const plan = defaultInstallPlan(OWNER, { installDir });
+    const [node, ...args] = serveArgv(plan);
+    const served = spawn(node ?? '', args, { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => served.on('exit', (code) => r(code)));
+    try {
+      for (let i = 0; i < 100 && !existsSync(p.socket); i += 1) await sleep(50);
+      expect(await request(p.socket, 'version')).toMatchObject({
+        ok: true,
+        result: { ownerUid: OWNER },
+      });
+      const applied = await request(p.socket, 'hosts.apply', {
+        entries: [{ ip: '127.0.0.1', hostname: 'x.local' }],
+      });
+      expect(applied).toMatchObject({ ok: true });
+      expect(readSection(readFileSync(p.hosts, 'utf8'))).toEqual(['127.0.0.1 x.local']);
+
+      const uninstall = spawnSync(
+        process.execPath,
+        [INSTALL_MAIN, 'uninstall', '--owner', String(OWNER)],
+        {
+          env,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      expect(uninstall.status).toBe(0);
+      expect(uninstall.stdout).toContain(`Removed ${unitFile}.`);
+      expect(await exited).toBe(0);
+    } finally {
+      served.kill('SIGKILL');
+    }
+    expect(readFileSync(p.hosts, 'utf8')).toBe('127.0.0.1 localhost\n');
+    for (const gone of [installDir, unitFile, p.socket]) expect(existsSync(gone)).toBe(false);
+  });
+
+  it.skipIf(existsSync('/run/systemd/system'))(
+    'says systemd is not running and how to start the helper by hand (skipped where systemd runs)',
+    () => {
+      const p = makePaths('127.0.0.1 localhost\n');
+      paths = p;
+      const install = spawnSync(
+        process.execPath,
+        [INSTALL_MAIN, 'install', '--owner', String(OWNER), '--source', ROOT],
+        { env: installEnv(p), encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(install.status).toBe(0);
+      expect(install.stdout).toMatch(/systemd is not running/);
+      expect(install.stdout).toContain(`dusty helper serve --owner ${OWNER}`);
+      expect(existsSync(installEnv(p).DUSTY_HELPER_UNIT_FILE ?? '')).toBe(true);
+    },
+  );
+
+  it('refuses the privileged step when not run as root', () => {
+    const p = makePaths();
+    paths = p;
+    mkdirSync(path.join(p.dir, 'lib'), { recursive: true });
+    writeFileSync(path.join(p.dir, 'marker'), '');
+    const run = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        INSTALL_MAIN,
+        'install',
+        '--owner',
+        '65534',
+      ],
+      { env: installEnv(p), encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/must run as root/);
+    expect(existsSync(path.join(p.dir, 'lib', 'dusty-helper'))).toBe(false);
+  });
+});
+
+describe('helper CLI commands', () => {
+  async function runCli(args: string[]): Promise<string> {
+    const program = new Command('dusty').exitOverride();
+    registerHelperCommands(program);
+    const out: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      out.push(a.map(String).join(' '));
+    });
+    try {
+      await program.parseAsync(['node', 'dusty', ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return out.join('\n');
+  }
+
+  it('shutdown on a native engine says there is nothing to stop', async () => {
+    expect(await runCli(['shutdown', '--provider', 'native'])).toMatch(/no VM to stop/);
+  });
+
+  it('setup shows what it will install and changes nothing without confirmation', async () => {
+    const exitCode = process.exitCode;
+    const out = await runCli(['setup']);
+    process.exitCode = exitCode;
+    expect(out).toContain('/usr/local/lib/dusty-helper');
+    expect(out).toMatch(/edits only Dusty's section of \/etc\/hosts and \/etc\/exports/);
+    expect(out).toMatch(/Nothing was changed/);
+  });
+});

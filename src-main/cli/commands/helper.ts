@@ -1,0 +1,133 @@
+/** helper serve, setup, shutdown: the privileged helper and the engine's VM. */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { defaultDustyHome, StateStore } from '../../engine/state/store.js';
+import { HelperClient } from '../../helper/client.js';
+import {
+  buildInstallArgv,
+  defaultInstallPlan,
+  describeInstall,
+  installHelper,
+  uninstallHelper,
+} from '../../helper/install.js';
+import { helperOptionsFromEnv, serveHelper } from '../../helper/server.js';
+import { ExecRunner } from '../../platform/command-runner.js';
+import { createProvider, resolveProviderName } from '../../platform/providers.js';
+
+/** The person Dusty works for: the sudo caller when run through sudo, else this process's user. */
+function personUid(): number {
+  const sudoUid = process.env.SUDO_UID;
+  if (sudoUid && /^\d+$/.test(sudoUid)) return Number(sudoUid);
+  return process.getuid?.() ?? 0;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function runInherit(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Adds `helper serve`, `setup` and `shutdown` to the `dusty` program. */
+export function registerHelperCommands(program: Command): void {
+  const helper = program.command('helper').description('the privileged helper (runs as root)');
+  helper
+    .command('serve')
+    .description('run the helper in the foreground (what the systemd unit or launchd plist starts)')
+    .option('--owner <uid>', 'the uid allowed to use the helper (default: the sudo caller)')
+    .action(async (opts: { owner?: string }) => {
+      const owner = opts.owner ?? String(personUid());
+      if (!/^\d+$/.test(owner)) throw new Error(`--owner ${owner} is not a uid`);
+      if (process.getuid?.() !== 0) {
+        process.stderr.write(
+          'warning: the helper is not running as root; its edits will likely fail\n',
+        );
+      }
+      const running = await serveHelper(helperOptionsFromEnv(process.env, Number(owner)));
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.on(signal, () => void running.close());
+      }
+      await running.closed;
+    });
+
+  program
+    .command('setup')
+    .description('install the privileged helper (asks for your password once), or remove it')
+    .option('--uninstall', "remove the helper and Dusty's sections of /etc/hosts and /etc/exports")
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (opts: { uninstall?: boolean; yes?: boolean }) => {
+      const owner = personUid();
+      const plan = defaultInstallPlan(owner);
+      if (opts.uninstall) {
+        console.log(
+          `This removes the helper (${plan.installDir}, ${plan.unitFile}, ${plan.socketPath})\n` +
+            `and Dusty's sections of ${plan.hostsFile} and ${plan.exportsFile}.`,
+        );
+      } else {
+        console.log(describeInstall(plan));
+      }
+      if (!opts.yes && !(await confirm('Continue?'))) {
+        console.log(
+          process.stdin.isTTY
+            ? 'Nothing was changed. Dusty keeps working without the helper, but cannot edit /etc/hosts or start the engine for you.'
+            : 'Nothing was changed (not a terminal: pass --yes to go ahead).',
+        );
+        process.exitCode = 1;
+        return;
+      }
+      const runner = new ExecRunner();
+      if (process.getuid?.() === 0) {
+        const messages = opts.uninstall
+          ? await uninstallHelper(plan, { runner })
+          : (await installHelper(plan, { runner })).messages;
+        for (const m of messages) console.log(m);
+        return;
+      }
+      const [node, ...args] = buildInstallArgv({ ownerUid: owner, uninstall: opts.uninstall });
+      console.log('Asking for your password (sudo) to do this as root.');
+      const code = await runInherit('sudo', ['--', node ?? process.execPath, ...args]);
+      if (code !== 0) throw new Error(`the privileged step failed (exit ${code})`);
+      if (!opts.uninstall) {
+        const ok = await new HelperClient(plan.socketPath).available();
+        console.log(ok ? 'The helper is running.' : 'The helper is installed but not running yet.');
+      }
+    });
+
+  program
+    .command('shutdown')
+    .description("stop the engine's VM (docker-machine, colima); nothing to do for a native engine")
+    .option('--provider <name>', 'override the vm_provider config key')
+    .action(async (opts: { provider?: string }) => {
+      const runner = new ExecRunner();
+      const configured =
+        opts.provider ??
+        (await new StateStore(defaultDustyHome())
+          .config()
+          .then((c) => c.vm_provider)
+          .catch(() => 'auto'));
+      const deps = { runner, helper: new HelperClient() };
+      const name = await resolveProviderName(configured, deps);
+      if (name === 'native' || name === 'remote') {
+        console.log(
+          name === 'native'
+            ? 'The engine runs natively on this machine: there is no VM to stop.'
+            : 'The engine is remote (DOCKER_HOST): there is no VM here to stop.',
+        );
+        return;
+      }
+      await createProvider(name, deps).shutdown();
+      console.log(`Stopped the ${name} VM.`);
+    });
+}
