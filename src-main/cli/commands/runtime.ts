@@ -13,9 +13,9 @@ import {
 import { copy } from '../../engine/runtime/transfer.js';
 import { logs, restart, runScript, status, stop } from '../../engine/runtime/ops.js';
 import { openShell } from '../../engine/runtime/shell.js';
-import { engineEnsurer, hostsApplier } from '../../engine/runtime/system.js';
+import { hostsApplier } from '../../engine/runtime/system.js';
 import { up, type UpEvent } from '../../engine/runtime/up.js';
-import { getProject } from '../context.js';
+import { getPlatform, getProject } from '../context.js';
 import { bold, dim, green, printJson, red, table, yellow } from '../output.js';
 
 const docker = () => createDocker();
@@ -61,12 +61,14 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for containers', (v) => Number(v), 120)
     .action(async (opts: { pull: boolean; recreate?: boolean; timeout: number }) => {
       const d = docker();
+      const platform = await getPlatform();
       const result = await up(
         {
           project: getProject(),
           docker: d,
           applyHosts: hostsApplier(),
-          ensureEngine: engineEnsurer(d),
+          ensureEngine: () => platform.ensureEngine(d),
+          exportRepos: (repos) => platform.exportRepos(repos),
         },
         { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
         printUpEvent,

@@ -33,6 +33,8 @@ export interface UpDeps {
   applyHosts: (entries: { ip: string; hostname: string }[]) => Promise<HostsOutcome>;
   /** Makes sure the engine answers (starting it or its VM when it does not). */
   ensureEngine: () => Promise<void>;
+  /** Exports repo folders where the provider mounts them over NFS; returns a warning if it could not. */
+  exportRepos?: (repos: CompiledProject['repos']) => Promise<string | undefined>;
 }
 
 export interface UpOptions {
@@ -84,6 +86,8 @@ export async function up(
   if (compiled.repos.length) {
     onEvent({ type: 'step', message: pull ? 'getting repos' : 'getting missing repos' });
     await syncRepos(compiled.repos, pull, (event) => onEvent({ type: 'repo', event }));
+    const warning = await deps.exportRepos?.(compiled.repos);
+    if (warning) onEvent({ type: 'warning', message: warning });
   }
 
   // Images before anything is written: a failed pull leaves the hosts file and containers as they were.
@@ -102,7 +106,6 @@ export async function up(
   onEvent({ type: 'step', message: 'writing host names' });
   const hosts = await deps.applyHosts(output.hostsEntries);
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
-
 
   const before = await listContainers(docker);
   let recreate = opts.recreate ?? false;
@@ -240,13 +243,11 @@ async function waitForContainers(
 async function reloadRouter(docker: Docker) {
   const c = (await listContainers(docker)).get(ROUTER_NAME);
   if (!c || c.state !== 'running') return;
-  const exec = await docker
-    .getContainer(c.id)
-    .exec({
-      Cmd: ['nginx', '-c', '/etc/dusty/nginx.conf', '-s', 'reload'],
-      AttachStdout: true,
-      AttachStderr: true,
-    });
+  const exec = await docker.getContainer(c.id).exec({
+    Cmd: ['nginx', '-c', '/etc/dusty/nginx.conf', '-s', 'reload'],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   const stream = await exec.start({});
   await new Promise((r) => {
     stream.on('end', r);

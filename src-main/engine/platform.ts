@@ -1,0 +1,69 @@
+/**
+ * The engine's side of the platform layer: which provider runs the engine
+ * (config `vm_provider`), the facts the compiler needs from it, starting the
+ * engine, and NFS exports of repos for providers that mount them over NFS.
+ */
+import type Docker from 'dockerode';
+import { HelperClient } from '../helper/client.js';
+import { ExecRunner } from '../platform/command-runner.js';
+import { createProvider, resolveProviderName, type Provider } from '../platform/providers.js';
+import type { PlatformFacts } from './compiler/index.js';
+import type { RepoInfo } from './repos/repos.js';
+import type { StateStore } from './state/store.js';
+
+export class Platform {
+  private constructor(
+    readonly provider: Provider,
+    private readonly store: StateStore,
+    private readonly helper: HelperClient,
+    private readonly publishAddress: string,
+  ) {}
+
+  /** The configured (or detected) provider for this person. */
+  static async create(store: StateStore, helper = new HelperClient()): Promise<Platform> {
+    const config = await store.config();
+    const deps = { runner: new ExecRunner(), helper, isRoot: process.getuid?.() === 0 };
+    const name = await resolveProviderName(config.vm_provider, deps);
+    return new Platform(createProvider(name, deps), store, helper, config.publish_address);
+  }
+
+  /** What the compiler needs to know about where the engine runs. */
+  async facts(): Promise<PlatformFacts> {
+    const p = this.provider;
+    const engineAddress = await p.engineAddress();
+    const native = p.name === 'native';
+    return {
+      engineAddress,
+      // Natively the router listens on loopback only: a dev stack is not for the network.
+      publishAddress: this.publishAddress || (native ? '127.0.0.1' : undefined),
+      dustyDir: this.store.home,
+      // boot2docker keeps /persist on its persistent disk, as the original Dusty relied on.
+      persistDir: p.name === 'docker-machine' ? '/persist' : this.store.persistDir,
+      repoMount:
+        p.mountMode === 'nfs' && p.nfsServerAddress
+          ? { type: 'nfs', server: await p.nfsServerAddress() }
+          : { type: 'bind' },
+    };
+  }
+
+  /** Makes sure the engine answers; a quick ping first, since that is the common case. */
+  async ensureEngine(docker: Docker): Promise<void> {
+    const up = await docker.ping().then(
+      () => true,
+      () => false,
+    );
+    if (!up) await this.provider.ensureEngine();
+  }
+
+  /** Exports the repo folders to the VM through the helper, where repos are mounted over NFS. */
+  async exportRepos(repos: RepoInfo[]): Promise<string | undefined> {
+    const p = this.provider;
+    if (p.mountMode !== 'nfs' || !p.nfsClientAddress) return undefined;
+    const client = await p.nfsClientAddress();
+    const paths = [...new Set(repos.map((r) => r.path))].sort();
+    if (!(await this.helper.available()))
+      return `repos are mounted over NFS, but the helper that edits /etc/exports is not installed: run \`dusty setup\` once (needed: ${paths.join(', ')} to ${client})`;
+    await this.helper.call('exports.apply', { entries: paths.map((path) => ({ path, client })) });
+    return undefined;
+  }
+}
