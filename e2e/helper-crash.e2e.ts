@@ -77,7 +77,7 @@ async function killLoop(p: Paths, rounds: number, check: () => void): Promise<nu
     const helper = await startHelper(p);
     helpers.push(helper);
     const load = hammer(p.socket);
-    await sleep(40 + ((round * 53) % 200));
+    await sleep(80 + ((round * 97) % 400));
     helper.proc.kill('SIGKILL');
     await helper.exited;
     load.stop();
