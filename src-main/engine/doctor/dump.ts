@@ -112,7 +112,7 @@ export async function buildDump(deps: DumpDeps): Promise<string> {
     () => new Set<string>(),
   );
   for (const name of [...assets].sort()) {
-    lines.push(`${name}: set`);
+    lines.push(`${name} (set)`);
     const content = await attempt(
       async () => (await store.readAsset(name)).toString('utf8'),
       () => '',

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { SuiteSchema, TestSpecSchema } from '../../../src-shared/specs/schema.js';
+import {
+  overallExitCode,
+  planServiceContainer,
+  splitCommand,
+  suiteEnv,
+  suiteScript,
+  testingHash,
+  testingRepo,
+  type SuiteResult,
+  type TestTarget,
+} from './plan.js';
+
+const suite = (raw: Record<string, unknown>) =>
+  SuiteSchema.parse({ name: 's', command: ['run-tests'], ...raw });
+const target = (libs: TestTarget['libs'] = []): TestTarget => ({
+  name: 'web',
+  kind: 'app',
+  file: 'apps/web.yml',
+  repo: 'github.com/x/web',
+  workdir: '/srv/web',
+  test: TestSpecSchema.parse({ image: 'busybox', suites: [] }),
+  libs,
+});
+
+describe('suite script', () => {
+  it('appends default_args only when no ARGS are given', () => {
+    const s = suite({ command: ['prepare', 'pytest'], default_args: 'tests/unit' });
+    expect(suiteScript(target(), s, []).trim().split('\n').slice(-2)).toEqual([
+      'prepare',
+      'pytest tests/unit',
+    ]);
+    expect(suiteScript(target(), s, ['-k', 'it works']).trim().split('\n').pop()).toBe(
+      "pytest '-k' 'it works'",
+    );
+  });
+
+  it('quotes ARGS so the shell cannot expand them', () => {
+    expect(suiteScript(target(), suite({}), ["$HOME's"]).trim().split('\n').pop()).toBe(
+      `run-tests '$HOME'\\''s'`,
+    );
+  });
+
+  it('installs libs, dependencies first, before changing to the mount', () => {
+    const lines = suiteScript(
+      target([{ name: 'g', repo: 'r', mount: '/opt/g', install: ['make install'] }]),
+      suite({}),
+      [],
+    ).split('\n');
+    expect(lines.indexOf("cd '/opt/g'")).toBeLessThan(lines.indexOf('make install'));
+    expect(lines.indexOf('make install')).toBeLessThan(lines.indexOf("cd '/srv/web'"));
+  });
+});
+
+describe('testing image', () => {
+  it('changes its hash with the test section or the base image, not with key order', () => {
+    const a = TestSpecSchema.parse({ image: 'busybox', once: ['x'] });
+    const b = TestSpecSchema.parse({ once: ['x'], image: 'busybox' });
+    expect(testingHash(a, 'sha256:1')).toBe(testingHash(b, 'sha256:1'));
+    expect(testingHash(a, 'sha256:1')).not.toBe(testingHash(a, 'sha256:2'));
+    expect(testingHash(a, 'sha256:1')).not.toBe(
+      testingHash(TestSpecSchema.parse({ image: 'busybox', once: ['y'] }), 'sha256:1'),
+    );
+  });
+
+  it('gets a valid repository name per project', () => {
+    expect(testingRepo('dusty', 'Web_App')).toBe('dusty-testing/web_app');
+    expect(testingRepo('e2e', 'web')).toBe('dusty-testing/e2e.web');
+  });
+});
+
+describe('suite environment and services', () => {
+  it("lets the suite's environment win over the test section's", () => {
+    const test = TestSpecSchema.parse({ image: 'i', compose: { environment: { A: '1', B: '2' } } });
+    expect(suiteEnv(test, suite({ compose: { environment: ['B=3', 'C'] } }))).toEqual([
+      'A=1',
+      'B=3',
+      'C',
+    ]);
+  });
+
+  it('makes a private copy: no ports, no name, fresh volumes for named and persistent ones', () => {
+    const p = planServiceContainer('db', {
+      image: 'postgres',
+      command: 'postgres -c "log statement=all"',
+      ports: ['5432:5432'],
+      container_name: 'db',
+      volumes: ['/persist/db:/var/lib/db', 'dbdata:/data', '/etc/conf:/etc/conf:ro'],
+      healthcheck: { test: 'true' },
+    });
+    expect(p.cmd).toEqual(['postgres', '-c', 'log statement=all']);
+    expect(p.anonymousVolumes).toEqual(['/var/lib/db', '/data']);
+    expect(p.binds).toEqual(['/etc/conf:/etc/conf:ro']);
+    expect(p.ignored).toEqual(['healthcheck']);
+  });
+
+  it('refuses a service without an image', () => {
+    expect(() => planServiceContainer('db', { build: '.' })).toThrow(/needs an `image`/);
+  });
+
+  it('splits commands like Compose', () => {
+    expect(splitCommand(`sh -c 'echo "a b"' x\\ y ""`)).toEqual([
+      'sh',
+      '-c',
+      'echo "a b"',
+      'x y',
+      '',
+    ]);
+  });
+});
+
+describe('exit code', () => {
+  const r = (exitCode: number): SuiteResult => ({
+    target: 't',
+    suite: 's',
+    exitCode,
+    passed: exitCode === 0,
+    durationMs: 1,
+    finishedAt: '',
+  });
+  it("is the suite's own for one suite and 1 when any of several failed", () => {
+    expect(overallExitCode([r(3)], false)).toBe(3);
+    expect(overallExitCode([r(0), r(3)], true)).toBe(1);
+    expect(overallExitCode([r(0), r(0)], true)).toBe(0);
+  });
+});
