@@ -60,7 +60,7 @@ async function volumeFiles(volume: string): Promise<Record<string, string>> {
     HostConfig: { Binds: [`${volume}:/v`] },
   });
   try {
-    const archive = (await c.getArchive({ path: '/v/.' }));
+    const archive = await c.getArchive({ path: '/v/.' });
     const out: Record<string, string> = {};
     const extract = tarStream.extract();
     await new Promise<void>((resolve, reject) => {
