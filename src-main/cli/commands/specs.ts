@@ -1,5 +1,7 @@
 /** validate, compile, config, bundles, env, assets: the commands that describe the environment. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseEnvFile } from '../../engine/state/env-file.js';
@@ -101,8 +103,9 @@ export function registerSpecCommands(program: Command): void {
   config.command('set <key> <value>').action(async (key: string, value: string) => {
     checkConfigKey(key);
     let v = parseConfigValue(key, value);
-    if (key === 'specs_repo' && typeof v === 'string' && (v.startsWith('.') || v.startsWith('/')))
-      v = resolve(v);
+    // A folder that exists is a local specs repo even without ./ in front; anything else is a git URL.
+    if (key === 'specs_repo' && typeof v === 'string' && v && (/^[./~]/.test(v) || existsSync(v)))
+      v = resolve(v.replace(/^~(?=\/|$)/, homedir()));
     await getProject().store.setConfig(key, v);
     console.log(`${key} = ${String(v)}`);
   });

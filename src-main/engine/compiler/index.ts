@@ -3,7 +3,7 @@
  * documents `up` applies out. Pure and deterministic: the same input gives
  * byte-identical output.
  */
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import type { Problem, Specs } from '../../../src-shared/specs/schema.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { computeClosure, type Closure } from './closure.js';
@@ -82,7 +82,7 @@ export function compile(input: CompileInput): CompileOutput {
       if (a.required && !input.setAssets.has(a.name))
         missingAssets.push({ asset: a.name, owner, path: a.path });
   return {
-    compose: stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }),
+    compose: dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' }),
     nginx: buildNginxConf(forwards),
     hosts: buildHostsSection(entries),
     hostsEntries: entries,

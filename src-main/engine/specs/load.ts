@@ -1,11 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { load, YAMLException } from 'js-yaml';
 import { specKinds } from '../../../src-shared/specs/schema.js';
 import { validateSpecs, type RawDoc, type ValidationResult } from './validate.js';
 
 /** Reads every spec file of a specs repo; missing folders are simply empty. */
 export async function readSpecsRepo(root: string): Promise<RawDoc[]> {
+  // A missing repo is an error; only its kind folders may be missing.
+  await readdir(root);
   const docs: RawDoc[] = [];
   await Promise.all(
     specKinds.map(async (kind) => {
@@ -29,23 +31,20 @@ export async function readSpecsRepo(root: string): Promise<RawDoc[]> {
   return docs;
 }
 
-/** Parses one spec file's text, keeping syntax errors with line and column. */
+/** Parses one spec file's text, keeping a syntax error's line and column. */
 export function parseSpecText(kind: RawDoc['kind'], file: string, text: string): RawDoc {
   const name = file.slice(file.indexOf('/') + 1).replace(/\.ya?ml$/, '');
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
+  try {
+    return { kind, name, file, data: load(text, { filename: file }) ?? {} };
+  } catch (e) {
+    if (!(e instanceof YAMLException)) throw e;
     return {
       kind,
       name,
       file,
-      syntaxErrors: doc.errors.map((e) => ({
-        line: e.linePos?.[0].line ?? 0,
-        col: e.linePos?.[0].col ?? 0,
-        message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
-      })),
+      syntaxErrors: [{ line: e.mark.line + 1, col: e.mark.column + 1, message: e.reason }],
     };
   }
-  return { kind, name, file, data: doc.toJS() ?? {} };
 }
 
 /** Loads and validates a specs repo folder. */

@@ -50,6 +50,7 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
 
   const sorted = [...docs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const seen = new Map<string, string>();
+  const dropped = new Map<string, Set<string>>();
   for (const doc of sorted) {
     if (doc.syntaxErrors?.length) {
       for (const e of doc.syntaxErrors)
@@ -84,6 +85,7 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
         err(doc.file, formatKeyPath(issue.path), describeIssue(issue));
       // Check the rest of the spec too, so one bad key does not hide the other problems.
       const bad = new Set(parsed.error.issues.map((i) => i.path[0]));
+      dropped.set(doc.file, new Set([...bad].map(String)));
       const rest = Object.fromEntries(Object.entries(data).filter(([k]) => !bad.has(k)));
       parsed = schema.safeParse(rest, { reportInput: true });
       if (!parsed.success) {
@@ -101,7 +103,7 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
     };
   }
 
-  checkApps(specs, err, warn);
+  checkApps(specs, err, warn, dropped);
   checkLibs(specs, err);
   checkBundles(specs, err);
   checkServices(specs, err, warn);
@@ -248,12 +250,16 @@ function checkTest(test: App['test'], specs: Specs, file: string, err: Report) {
   });
 }
 
-function checkApps(specs: Specs, err: Report, warn: Report) {
+function checkApps(specs: Specs, err: Report, warn: Report, dropped: Map<string, Set<string>>) {
   for (const { file, spec } of Object.values(specs.apps)) {
-    checkImageOrBuild(spec, file, '', err);
-    if (spec.repo && !spec.mount)
+    // A key already reported as malformed must not also count as missing.
+    const gone = dropped.get(file) ?? new Set<string>();
+    if (!gone.has('image') && !gone.has('build')) checkImageOrBuild(spec, file, '', err);
+    const repoChecked = !gone.has('repo') && !gone.has('mount');
+    if (repoChecked && spec.repo && !spec.mount)
       err(file, 'mount', 'expected an absolute mount path because repo is given');
-    if (spec.mount && !spec.repo) warn(file, 'mount', 'mount has no effect without repo');
+    if (repoChecked && spec.mount && !spec.repo)
+      warn(file, 'mount', 'mount has no effect without repo');
     checkRefs(spec.depends.apps, specs.apps, 'app', file, 'depends.apps', err);
     checkRefs(spec.depends.services, specs.services, 'service', file, 'depends.services', err);
     checkRefs(spec.depends.libs, specs.libs, 'lib', file, 'depends.libs', err);

@@ -61,9 +61,11 @@ export class StateStore {
   }
 
   async setConfig<K extends keyof Config>(key: K, value: Config[K]): Promise<void> {
-    const raw = await readJson<Record<string, unknown>>(this.configPath, {});
-    raw[key] = value;
-    await writeFileAtomic(this.configPath, JSON.stringify(raw, null, 2) + '\n');
+    await this.serial(async () => {
+      const raw = await readJson<Record<string, unknown>>(this.configPath, {});
+      raw[key] = value;
+      await writeFileAtomic(this.configPath, JSON.stringify(raw, null, 2) + '\n');
+    });
   }
 
   private async state(): Promise<StateFile> {
@@ -75,10 +77,20 @@ export class StateStore {
     };
   }
 
-  private async update(fn: (s: StateFile) => void): Promise<void> {
-    const s = await this.state();
-    fn(s);
-    await writeFileAtomic(this.statePath, JSON.stringify(s, null, 2) + '\n');
+  /** Read-modify-write steps run one after another, so changes made together are all kept. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private update(fn: (s: StateFile) => void): Promise<void> {
+    return this.serial(async () => {
+      const s = await this.state();
+      fn(s);
+      await writeFileAtomic(this.statePath, JSON.stringify(s, null, 2) + '\n');
+    });
   }
 
   async activeBundles(): Promise<string[]> {
