@@ -33,7 +33,13 @@ function renameTop(name: string, from: string, to: string): string {
 
 async function containerIsDir(c: Docker.Container, path: string): Promise<boolean | undefined> {
   try {
-    const info = (await c.infoArchive({ path })) as unknown as { headers?: Record<string, string> };
+    const info = (await c.infoArchive({ path })) as unknown as {
+      headers?: Record<string, string>;
+      destroy?: () => void;
+    };
+    // dockerode hands back the HEAD response as an unread stream; left open, its
+    // socket keeps the process alive after the copy is done.
+    info.destroy?.();
     const header = info.headers?.['x-docker-container-path-stat'];
     if (!header) return undefined;
     const st = JSON.parse(Buffer.from(header, 'base64').toString()) as { mode: number };

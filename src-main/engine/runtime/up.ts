@@ -2,10 +2,11 @@
  * `up`: from any state to the whole chosen stack running. Nothing is touched
  * before the specs validate and every required asset is set.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ROUTER_NAME } from '../specs/validate.js';
+import { ASSETS_IN_CONTAINER } from '../compiler/start-script.js';
 import { ComposeRunner, detectCompose, projectName } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
@@ -120,12 +121,48 @@ export async function up(
   const runner = new ComposeRunner(composeFile, compose);
   await runner.up({ recreate }, (line) => onEvent({ type: 'compose', line }));
 
+  await restartForChangedAssets(docker, compiled, store.assetsDir);
+
   const expected = output.containers.map((c) => c.name);
   await waitForContainers(docker, expected, opts.timeout ?? 120, onEvent);
   if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
 
   const urls = output.containers.flatMap((c) => c.urls.map((url) => ({ app: c.name, url })));
   return { compiled, hosts, urls };
+}
+
+/**
+ * An asset set again keeps its mount (Compose sees no change), but the mount
+ * still holds the old file and the start script copied the old value: restart
+ * the containers started before one of their assets changed.
+ */
+async function restartForChangedAssets(
+  docker: Docker,
+  compiled: CompiledProject,
+  assetsDir: string,
+) {
+  const running = await listContainers(docker);
+  await Promise.all(
+    compiled.output.containers.map(async (plan) => {
+      const names = plan.mounts.flatMap((m) => {
+        const match = new RegExp(`/assets/([^/:]+):${ASSETS_IN_CONTAINER}/`).exec(m);
+        return match ? [match[1]!] : [];
+      });
+      const c = running.get(plan.name);
+      if (!names.length || !c || c.state !== 'running') return;
+      const container = docker.getContainer(c.id);
+      const started = Date.parse((await container.inspect()).State.StartedAt);
+      const changed = await Promise.all(
+        names.map((n) =>
+          stat(join(assetsDir, n)).then(
+            (st) => st.mtimeMs > started,
+            () => false,
+          ),
+        ),
+      );
+      if (changed.some(Boolean)) await container.restart({ t: 5 });
+    }),
+  );
 }
 
 async function networkExists(docker: Docker): Promise<boolean> {
