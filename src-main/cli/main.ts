@@ -1,8 +1,11 @@
 /** The `dusty` command line. */
 import { Command, CommanderError } from 'commander';
 import { DustyError } from '../engine/project.js';
+import { registerExtraCommands } from './commands/extra.js';
+import { registerHelperCommands } from './commands/helper.js';
 import { registerRuntimeCommands } from './commands/runtime.js';
 import { registerSpecCommands } from './commands/specs.js';
+import { registerUiCommand } from './commands/ui.js';
 import { printProblems, red } from './output.js';
 
 const program = new Command('dusty')
@@ -14,6 +17,9 @@ const program = new Command('dusty')
 
 registerSpecCommands(program);
 registerRuntimeCommands(program);
+registerExtraCommands(program);
+registerUiCommand(program);
+registerHelperCommands(program);
 
 try {
   await program.parseAsync(process.argv);
