@@ -428,7 +428,8 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
     socket.on('error', () => undefined);
 
     // A generous bound on the peer lookup itself, so a stuck lookup cannot pin the socket.
-    socket.setTimeout(60_000, () => socket.destroy());
+    socket.on('timeout', () => socket.destroy());
+    socket.setTimeout(60_000);
     const authorised: Promise<number | null> = peerCheckRequired
       ? peers.identify(socket).then(
           (creds) =>
@@ -453,6 +454,8 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
 
     const enqueue = (line: Buffer): void => {
       inFlight += 1;
+      // Waiting for our answer is not idling: no idle clock while a request is in hand.
+      if (inFlight === 1 && !done) socket.setTimeout(0);
       if (inFlight > 16) socket.pause();
       queue = queue
         .then(async () => {
@@ -472,6 +475,7 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
         })
         .finally(() => {
           inFlight -= 1;
+          if (inFlight === 0 && !done) socket.setTimeout(idleMs);
           if (inFlight <= 4 && !done) socket.resume();
         });
     };
@@ -506,7 +510,7 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
     void authorised.then(async (uid) => {
       if (uid !== null) {
         // The idle clock starts once the caller is known: the lookup is our time, not theirs.
-        socket.setTimeout(idleMs, () => socket.destroy());
+        socket.setTimeout(idleMs);
         socket.resume();
         return;
       }
