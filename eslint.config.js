@@ -28,6 +28,7 @@ export default tseslint.config(
       'node_modules/**',
       'e2e/artifacts/**',
       'examples/**',
+      '.dusty-*/**',
     ],
   },
   js.configs.recommended,
