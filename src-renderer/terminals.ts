@@ -2,9 +2,6 @@
 import { call } from './api.js';
 import { setState } from './store.js';
 
-/** Sessions opened by this page (their output arrives by events; others are re-attached). */
-export const freshTerminals = new Set<string>();
-
 /** Opens a shell (or runs a script) in a container in a new terminal tab and shows it. */
 export async function openTerminal(
   name: string,
@@ -16,7 +13,6 @@ export async function openTerminal(
     rows: 30,
     ...(script ? { script } : {}),
   });
-  freshTerminals.add(id);
   setState((s) => ({
     terminals: [...s.terminals, { id, title }],
     activeTerminal: id,

@@ -325,7 +325,8 @@ export class ApiService {
       const session = await openShell(this.deps.docker, name, { cols, rows }, cmd);
       const id = `term-${randomUUID()}`;
       const title = script ? `${name}: ${[script.name, ...script.args].join(' ')}` : name;
-      const t = new TerminalSession(id, title, session, this.terminalSink(client), (closed) => {
+      // Output flows once the viewer attaches (and gets everything printed so far): no race, no duplicates.
+      const t = new TerminalSession(id, title, session, null, (closed) => {
         this.terminals.delete(closed);
         this.terminalOwners.delete(closed);
       });

@@ -22,23 +22,29 @@ export class TerminalSession {
   private orphanTimer: NodeJS.Timeout | null = null;
   private decoder = new StringDecoder('utf8');
   private ended = false;
+  private exit: number | null = null;
   sink: TerminalSink | null;
 
   constructor(
     readonly id: string,
     readonly title: string,
     private readonly session: ShellSession,
-    sink: TerminalSink,
+    sink: TerminalSink | null,
     private readonly onClosed: (id: string) => void,
     private readonly graceMs = 5 * 60_000,
   ) {
     this.sink = sink;
+    if (!sink) this.detach();
     session.stream.on('data', (d: Buffer) => this.output(this.decoder.write(d)));
     void session.exitCode().then((code) => {
       this.flush();
       this.ended = true;
-      this.sink?.end(this.id, code);
-      this.dispose();
+      this.exit = code;
+      // Without a viewer, keep the output until one attaches (or the grace period ends).
+      if (this.sink) {
+        this.sink.end(this.id, code);
+        this.retire();
+      }
     });
   }
 
@@ -59,6 +65,13 @@ export class TerminalSession {
     this.pending = '';
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const exit = this.exit;
+    if (exit !== null)
+      // After the attach answer has gone out.
+      setTimeout(() => {
+        sink.end(this.id, exit);
+        this.retire();
+      }, 0);
     return this.ring;
   }
 
@@ -81,6 +94,12 @@ export class TerminalSession {
       (this.session.stream as unknown as { destroy?: () => void }).destroy?.();
     }
     this.dispose();
+  }
+
+  /** An ended session stays attachable for a little while (a reload, a remounted pane), then goes. */
+  private retire() {
+    if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    this.orphanTimer = setTimeout(() => this.dispose(), 30_000);
   }
 
   private dispose() {

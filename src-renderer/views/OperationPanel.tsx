@@ -19,7 +19,12 @@ export function OperationPanel() {
   if (!op || dismissed === op.id) return null;
   const detail = op.error?.detail;
   return (
-    <section className={`operation ${op.status}`} aria-label="Operation progress">
+    <section
+      className={`operation ${op.status}`}
+      aria-label="Operation progress"
+      data-operation={op.id}
+      data-status={op.status}
+    >
       <div className="op-head">
         <span
           className={`dot ${op.status === 'running' ? 'starting' : op.status === 'failed' ? 'failed' : 'running'}`}

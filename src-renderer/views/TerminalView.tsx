@@ -8,7 +8,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { api, call, CallError } from '../api.js';
 import { setState, useStore, type TerminalTab } from '../store.js';
-import { freshTerminals, openTerminal } from '../terminals.js';
+import { openTerminal } from '../terminals.js';
 
 export function TerminalView({ visible }: { visible: boolean }) {
   const tabs = useStore((s) => s.terminals);
@@ -103,15 +103,9 @@ export function TerminalView({ visible }: { visible: boolean }) {
   );
 }
 
-/** Output that arrived before its pane was ready. */
-const early = new Map<string, string[]>();
 const panes = new Map<string, (data: string) => void>();
 const enders = new Map<string, (code?: number) => void>();
-api.on('terminal:data', ({ id, data }) => {
-  const write = panes.get(id);
-  if (write) write(data);
-  else early.set(id, [...(early.get(id) ?? []), data].slice(-200));
-});
+api.on('terminal:data', ({ id, data }) => panes.get(id)?.(data));
 api.on('stream:end', ({ id, exitCode }) => enders.get(id)?.(exitCode));
 
 function TerminalPane({ tab, shown }: { tab: TerminalTab; shown: boolean }) {
@@ -150,19 +144,12 @@ function TerminalPane({ tab, shown }: { tab: TerminalTab; shown: boolean }) {
       term.write(`\r\n\x1b[2m[exited${code !== undefined ? ` with code ${code}` : ''}]\x1b[0m\r\n`);
       setEnded(`exited${code !== undefined ? ` with code ${code}` : ''}`);
     });
-    const pending = early.get(tab.id);
-    early.delete(tab.id);
-    if (pending) term.write(pending.join(''));
-    if (freshTerminals.has(tab.id)) freshTerminals.delete(tab.id);
-    else {
-      // Opened before a reload: attach and replay what it printed recently.
-      void call('terminal:attach', { id: tab.id }).then(
-        ({ replay }) => term.write(replay),
-        (e: unknown) => {
-          setEnded(e instanceof CallError ? e.message : 'ended');
-        },
-      );
-    }
+    // Output flows after attaching, which first replays what the session printed so far
+    // (all of it for a new session, the recent part after a reload).
+    void call('terminal:attach', { id: tab.id }).then(
+      ({ replay }) => term.write(replay),
+      (e: unknown) => setEnded(e instanceof CallError ? e.message : 'ended'),
+    );
     const ro = new ResizeObserver(() => {
       if (host.current?.offsetParent) fit.fit();
     });

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import type { BundleInfo, ContainerRow, OperationState } from '../../src-shared/api/contract.js';
+import { buildTrayMenu, trayIcon, type TrayItem, type TrayState } from './tray-menu.js';
+
+const bundle = (name: string, active: boolean, description = `the ${name} bundle`): BundleInfo => ({
+  name,
+  description,
+  active,
+  apps: [name],
+  services: [],
+  libs: [],
+  file: `bundles/${name}.yml`,
+});
+
+const row = (name: string, state: string, extra: Partial<ContainerRow> = {}): ContainerRow => ({
+  name,
+  kind: 'app',
+  state,
+  health: null,
+  containerName: `dusty_${name}_1`,
+  id: name,
+  image: 'img',
+  ports: [],
+  urls: [],
+  scripts: [],
+  ...extra,
+});
+
+const op = (
+  status: OperationState['status'],
+  extra: Partial<OperationState> = {},
+): OperationState => ({
+  id: 1,
+  kind: 'up',
+  status,
+  startedAt: 0,
+  step: 'starting containers',
+  lines: [],
+  warnings: [],
+  containers: [],
+  urls: [],
+  ...extra,
+});
+
+const base: TrayState = {
+  bundles: [bundle('web', true), bundle('echo', false)],
+  containers: [],
+  operation: null,
+  helperInstalled: true,
+  platform: 'linux',
+};
+
+const labels = (items: TrayItem[]) =>
+  items.filter((i) => i.type !== 'separator').map((i) => i.label);
+const find = (items: TrayItem[], label: string | RegExp) =>
+  items.find((i) => (typeof label === 'string' ? i.label === label : label.test(i.label ?? '')));
+
+describe('tray menu', () => {
+  it('lists every bundle as a checkbox with its description, checked when active', () => {
+    const items = buildTrayMenu(base);
+    const web = find(items, /^web/)!;
+    const echo = find(items, /^echo/)!;
+    expect(web).toMatchObject({ type: 'checkbox', checked: true, label: 'web — the web bundle' });
+    expect(echo).toMatchObject({
+      type: 'checkbox',
+      checked: false,
+      action: { type: 'toggle-bundle', name: 'echo', active: true },
+    });
+    expect(web.action).toEqual({ type: 'toggle-bundle', name: 'web', active: false });
+  });
+
+  it('puts the description in a sublabel on macOS', () => {
+    const web = find(buildTrayMenu({ ...base, platform: 'darwin' }), 'web')!;
+    expect(web.sublabel).toBe('the web bundle');
+  });
+
+  it('offers Up, Stop, Open Dashboard and Quit, with Stop disabled when nothing runs', () => {
+    const items = buildTrayMenu(base);
+    expect(labels(items)).toEqual(
+      expect.arrayContaining(['Up', 'Stop', 'Open Dashboard', 'Quit Dusty']),
+    );
+    expect(find(items, 'Stop')!.enabled).toBe(false);
+    expect(find(items, 'Up')!.enabled).toBe(true);
+    const running = buildTrayMenu({ ...base, containers: [row('web', 'running')] });
+    expect(find(running, 'Stop')!.enabled).toBe(true);
+  });
+
+  it('disables Up, Stop and bundle switches while an operation runs', () => {
+    const items = buildTrayMenu({ ...base, operation: op('running') });
+    expect(find(items, /^Up/)!.enabled).toBe(false);
+    expect(find(items, /^web/)!.enabled).toBe(false);
+  });
+
+  it('shows each app with its state, and clicking a running one opens its URL', () => {
+    const items = buildTrayMenu({
+      ...base,
+      containers: [
+        row('web', 'running', { urls: ['http://web.demo.test'] }),
+        row('api', 'exited', { urls: ['http://api.demo.test'] }),
+        row('cache', 'running', { kind: 'service' }),
+        row('dusty-router', 'running', { kind: 'router' }),
+      ],
+    });
+    const web = find(items, /^web: running/)!;
+    expect(web.label).toBe('web: running — http://web.demo.test');
+    expect(web.action).toEqual({ type: 'open-url', url: 'http://web.demo.test' });
+    expect(web.enabled).toBe(true);
+    expect(find(items, /^api: exited/)!.enabled).toBe(false);
+    expect(find(items, /^cache/)).toBeUndefined();
+    expect(find(items, /^dusty-router/)).toBeUndefined();
+  });
+
+  it('gives an app with several URLs a submenu of them', () => {
+    const items = buildTrayMenu({
+      ...base,
+      containers: [
+        row('web', 'running', { urls: ['http://a.test', 'http://b.test', 'tcp://c.test:7'] }),
+      ],
+    });
+    const web = find(items, 'web: running')!;
+    expect(web.submenu?.map((i) => i.action)).toEqual([
+      { type: 'open-url', url: 'http://a.test' },
+      { type: 'open-url', url: 'http://b.test' },
+    ]);
+  });
+
+  it('says why there are no bundles when the specs cannot be read', () => {
+    const items = buildTrayMenu({
+      ...base,
+      bundles: null,
+      bundlesError: 'no specs repo is configured\nmore',
+    });
+    expect(labels(items)).toContain('no specs repo is configured');
+  });
+
+  it('offers the helper only when it is not installed', () => {
+    expect(labels(buildTrayMenu(base))).not.toContain('Install the privileged helper…');
+    expect(labels(buildTrayMenu({ ...base, helperInstalled: false }))).toContain(
+      'Install the privileged helper…',
+    );
+  });
+});
+
+describe('tray icon', () => {
+  it('is stopped when nothing runs', () => {
+    expect(trayIcon({ containers: [row('web', 'exited')], operation: null }).icon).toBe('stopped');
+    expect(trayIcon({ containers: [], operation: null }).icon).toBe('stopped');
+  });
+  it('is starting while an operation runs', () => {
+    expect(trayIcon({ containers: [row('web', 'running')], operation: op('running') }).icon).toBe(
+      'starting',
+    );
+  });
+  it('is running when every app runs', () => {
+    expect(
+      trayIcon({
+        containers: [row('web', 'running'), row('api', 'running')],
+        operation: op('succeeded'),
+      }).icon,
+    ).toBe('running');
+  });
+  it('is failed when one container died while others run', () => {
+    const r = trayIcon({
+      containers: [row('web', 'running'), row('api', 'exited')],
+      operation: op('succeeded'),
+    });
+    expect(r).toEqual({ icon: 'failed', tooltip: 'Dusty: api is down' });
+  });
+  it('is failed when the container is unhealthy', () => {
+    expect(
+      trayIcon({ containers: [row('web', 'running', { health: 'unhealthy' })], operation: null })
+        .icon,
+    ).toBe('failed');
+  });
+  it('is failed after up failed', () => {
+    const r = trayIcon({
+      containers: [row('web', 'exited')],
+      operation: op('failed', {
+        error: { code: 'container-failed', message: 'web did not start\nmore' },
+      }),
+    });
+    expect(r).toEqual({ icon: 'failed', tooltip: 'Dusty: up failed: web did not start' });
+  });
+});
