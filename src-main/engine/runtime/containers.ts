@@ -12,6 +12,9 @@ export interface ContainerState {
   state: string;
   health?: string | undefined;
   labels: Record<string, string>;
+  /** The image as the container names it, and the ID it runs. */
+  image: string;
+  imageId: string;
   ports: { private: number; public?: number | undefined; ip?: string | undefined }[];
 }
 
@@ -41,6 +44,8 @@ export async function listContainers(docker: Docker): Promise<Map<string, Contai
       state: c.State,
       health,
       labels: c.Labels,
+      image: c.Image,
+      imageId: c.ImageID,
       ports: c.Ports.map((p) => ({ private: p.PrivatePort, public: p.PublicPort, ip: p.IP })),
     });
   }

@@ -2,7 +2,8 @@
  * `up`: from any state to the whole chosen stack running. Nothing is touched
  * before the specs validate and every required asset is set.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ROUTER_NAME } from '../specs/validate.js';
@@ -11,7 +12,8 @@ import { ComposeRunner, detectCompose, projectName } from '../docker/compose-run
 import { explainEngineError } from '../docker/client.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
 import { DustyError, type CompiledProject, type Project } from '../project.js';
-import { lastLogLines, listContainers } from './containers.js';
+import { writeFileAtomic } from '../state/files.js';
+import { lastLogLines, listContainers, type ContainerState } from './containers.js';
 
 export type UpEvent =
   | { type: 'step'; message: string }
@@ -109,21 +111,36 @@ export async function up(
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
 
   const before = await listContainers(docker);
+  const expected = output.containers.map((c) => c.name);
+  const network = await networkExists(docker);
   let recreate = opts.recreate ?? false;
-  if (before.size && !(await networkExists(docker))) {
+  if (before.size && !network) {
     onEvent({
       type: 'warning',
       message: `the network ${networkName()} is gone; recreating every container`,
     });
     recreate = true;
   }
-  onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
-  const runner = new ComposeRunner(composeFile, compose);
-  await runner.up({ recreate }, (line) => onEvent({ type: 'compose', line }));
+  const appliedStamp = join(store.compiledDir, '.applied');
+  const composeHash = createHash('sha256').update(output.compose).digest('hex');
+  const unchanged =
+    !recreate &&
+    network &&
+    (await readFile(appliedStamp, 'utf8').catch(() => '')) === composeHash &&
+    (await allCurrent(docker, before, output.containers));
+  if (unchanged) {
+    // What Compose would conclude too, without the second it takes to start and ask.
+    onEvent({ type: 'step', message: 'every container is up to date' });
+  } else {
+    onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
+    const runner = new ComposeRunner(composeFile, compose);
+    await rm(appliedStamp, { force: true });
+    await runner.up({ recreate }, (line) => onEvent({ type: 'compose', line }));
+    await writeFileAtomic(appliedStamp, composeHash);
+  }
 
   await restartForChangedAssets(docker, compiled, store.assetsDir);
 
-  const expected = output.containers.map((c) => c.name);
   await waitForContainers(docker, expected, opts.timeout ?? 120, onEvent);
   if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
 
@@ -163,6 +180,42 @@ async function restartForChangedAssets(
       if (changed.some(Boolean)) await container.restart({ t: 5 });
     }),
   );
+}
+
+/**
+ * True when exactly the expected containers exist, all running, each on the
+ * image its tag names now (a rebuilt or pulled image means a recreate).
+ */
+async function allCurrent(
+  docker: Docker,
+  existing: Map<string, ContainerState>,
+  expected: CompiledProject['output']['containers'],
+) {
+  if (existing.size !== expected.length) return false;
+  const images = new Map<string, Promise<string | undefined>>();
+  const imageId = (tag: string) => {
+    if (!images.has(tag))
+      images.set(
+        tag,
+        docker
+          .getImage(tag)
+          .inspect()
+          .then(
+            (i) => i.Id,
+            () => undefined,
+          ),
+      );
+    return images.get(tag)!;
+  };
+  const checks = await Promise.all(
+    expected.map(async (plan) => {
+      const c = existing.get(plan.name);
+      // Built images are Compose's to judge.
+      if (!c || c.state !== 'running' || plan.image.startsWith('built from')) return false;
+      return c.imageId === (await imageId(plan.image));
+    }),
+  );
+  return checks.every(Boolean);
 }
 
 async function networkExists(docker: Docker): Promise<boolean> {
