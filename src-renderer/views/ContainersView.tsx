@@ -4,6 +4,7 @@ import type { ContainerRow } from '../../src-shared/api/contract.js';
 import { call, CallError } from '../api.js';
 import { setState, useStore } from '../store.js';
 import { openTerminal } from '../terminals.js';
+import { splitArgs } from '../args.js';
 
 const stateClass = (c: ContainerRow) =>
   c.state === 'running'
@@ -145,14 +146,6 @@ export function ContainersView() {
       )}
     </div>
   );
-}
-
-/** Splits typed arguments the way a shell would for simple quoting. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of s.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
-  return out;
 }
 
 function ScriptDialog({
