@@ -104,9 +104,10 @@ export class DustyCli {
     this.editSpec('apps/web.yml', (t) => t.replace('host_port: 80', `host_port: ${ports.web}`));
     this.editSpec('apps/api.yml', (t) => t.replace('host_port: 80', `host_port: ${ports.api}`));
     this.editSpec('apps/echo.yml', (t) => t.replace('host_port: 7777', `host_port: ${ports.echo}`));
-    // The cache runs httpd as PID 1, which ignores SIGTERM: every stop would
-    // wait out the engine's 10 s timeout. An init process passes the signal on.
-    this.editSpec('services/cache.yml', (t) => `${t.trimEnd()}\ninit: true\n`);
+    // The cache runs httpd as PID 1, which ignores SIGTERM: without its init
+    // every stop would wait out the engine's 10 s timeout.
+    if (!/^init: true$/m.test(readFileSync(join(this.specs, 'services/cache.yml'), 'utf8')))
+      throw new Error('examples/specs/services/cache.yml lost its `init: true`');
     // web calls api by its host name, now on api's own port.
     this.editFile(join(this.repos, 'web/www/cgi-bin/hello'), (t) =>
       t.replace('http://api.demo.test/', `http://api.demo.test:${ports.api}/`),
