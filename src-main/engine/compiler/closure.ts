@@ -41,14 +41,15 @@ export function computeClosure(specs: Specs, activeBundles: readonly string[]): 
 
 /** The libs an app installs, transitively, each after the libs it depends on. */
 export function libsInInstallOrder(specs: Specs, direct: readonly string[]): string[] {
-  const out: string[] = [];
+  const done = new Set<string>();
   const visiting = new Set<string>();
   const visit = (name: string) => {
-    if (out.includes(name) || visiting.has(name) || !specs.libs[name]) return;
+    if (done.has(name) || visiting.has(name) || !specs.libs[name]) return;
     visiting.add(name);
     specs.libs[name].spec.depends.libs.forEach(visit);
-    out.push(name);
+    done.add(name);
   };
   direct.forEach(visit);
-  return out;
+  // A Set keeps insertion order, which is the install order.
+  return [...done];
 }
