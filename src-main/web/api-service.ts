@@ -69,6 +69,8 @@ type Handlers = {
 /** Queued bytes beyond which a client is congested and log batches wait (and get capped). */
 const CONGESTED_BYTES = 4 * 1024 * 1024;
 const OP_LINES = 200;
+/** Most log lines in one message. */
+const MESSAGE_LINES = 1000;
 
 export class ApiService {
   private readonly clients = new Set<ApiClient>();
@@ -306,10 +308,14 @@ export class ApiService {
         onLines: (lines, dropped) => {
           if (!this.logs.has(id)) return true;
           if (client.backlog() > CONGESTED_BYTES) return false;
-          client.send({
-            channel: 'logs:chunk',
-            payload: dropped ? { id, lines, dropped } : { id, lines },
-          });
+          // Several small messages rather than one big one: the page handles each in a short task.
+          for (let i = 0; i < lines.length || i === 0; i += MESSAGE_LINES) {
+            const slice = lines.length > MESSAGE_LINES ? lines.slice(i, i + MESSAGE_LINES) : lines;
+            client.send({
+              channel: 'logs:chunk',
+              payload: dropped && i === 0 ? { id, lines: slice, dropped } : { id, lines: slice },
+            });
+          }
           return true;
         },
         onEnd: () => {

@@ -32,6 +32,9 @@ export class ContainerWatcher {
   private refreshing: Promise<void> | null = null;
   private dirty = false;
   private retry: NodeJS.Timeout | null = null;
+  private recheck: NodeJS.Timeout[] = [];
+  /** What the latest events said about each container (the engine may list a dying container as running for a moment). */
+  private readonly recent = new Map<string, { state?: string; health?: string; at: number }>();
   current = new Map<string, ContainerState>();
 
   constructor(private readonly opts: ContainerWatcherOptions) {}
@@ -46,6 +49,7 @@ export class ContainerWatcher {
   stop(): void {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    for (const t of this.recheck) clearTimeout(t);
     this.stream?.destroy();
     this.stream = null;
   }
@@ -60,7 +64,11 @@ export class ContainerWatcher {
       do {
         this.dirty = false;
         try {
-          this.current = await listContainers(this.opts.docker);
+          this.current = applyRecent(
+            await listContainers(this.opts.docker),
+            this.recent,
+            Date.now(),
+          );
           this.opts.onChange(this.current);
         } catch (e) {
           this.opts.onError?.(e as Error);
@@ -87,12 +95,19 @@ export class ContainerWatcher {
           if (!p.trim()) continue;
           any = true;
           try {
-            this.opts.onEvent?.(JSON.parse(p) as EngineEvent);
+            const ev = JSON.parse(p) as EngineEvent;
+            this.note(ev);
+            this.opts.onEvent?.(ev);
           } catch {
             // A malformed event still means something changed.
           }
         }
-        if (any) void this.refresh();
+        if (any) {
+          void this.refresh();
+          // And again a little later, once the engine's listing has caught up with its events.
+          for (const t of this.recheck) clearTimeout(t);
+          this.recheck = [300, 1500].map((ms) => setTimeout(() => void this.refresh(), ms));
+        }
       });
       const again = () => {
         if (this.stream !== stream) return;
@@ -108,6 +123,24 @@ export class ContainerWatcher {
     }
   }
 
+  private note(ev: EngineEvent) {
+    const id = ev.Actor?.ID ?? ev.id;
+    const action = ev.Action ?? ev.status ?? '';
+    if (!id) return;
+    const now = Date.now();
+    const prev = this.recent.get(id);
+    const state = EVENT_STATES[action];
+    const health = /^health_status: (\w+)/.exec(action)?.[1];
+    if (state || health)
+      this.recent.set(id, {
+        ...(prev && now - prev.at < RECENT_MS ? prev : {}),
+        ...(state ? { state } : {}),
+        ...(health ? { health } : {}),
+        at: now,
+      });
+    for (const [k, v] of this.recent) if (now - v.at > RECENT_MS) this.recent.delete(k);
+  }
+
   private scheduleRetry() {
     if (this.stopped || this.retry) return;
     this.retry = setTimeout(() => {
@@ -115,4 +148,38 @@ export class ContainerWatcher {
       void this.subscribe().then(() => this.refresh());
     }, this.opts.retryMs ?? 2000);
   }
+}
+
+/** Container states that engine events announce. */
+const EVENT_STATES: Record<string, string> = {
+  die: 'exited',
+  start: 'running',
+  restart: 'running',
+  pause: 'paused',
+  unpause: 'running',
+  oom: 'exited',
+};
+/** How long an event's word beats the engine's listing. */
+const RECENT_MS = 2000;
+
+/** The listing with what the latest events said about each container, which may be newer. */
+export function applyRecent(
+  list: Map<string, ContainerState>,
+  recent: ReadonlyMap<string, { state?: string; health?: string; at: number }>,
+  now: number,
+): Map<string, ContainerState> {
+  for (const [name, c] of list) {
+    const r = recent.get(c.id);
+    if (!r || now - r.at > RECENT_MS) continue;
+    list.set(name, {
+      ...c,
+      ...(r.state ? { state: r.state } : {}),
+      ...(r.state && r.state !== 'running'
+        ? { health: undefined }
+        : r.health
+          ? { health: r.health }
+          : {}),
+    });
+  }
+  return list;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../src-shared/api/contract.js';
 import { composeProgress } from './api-service.js';
+import { applyRecent } from './container-watcher.js';
 import { Batcher } from './batcher.js';
 import { LogLineParser, MAX_LINE, timeKey } from './log-lines.js';
 import { containerRows, noticeForEvent, parseContainerFailure, toApiError } from './rows.js';
@@ -263,5 +264,35 @@ describe('what the dashboard shows', () => {
       state: 'started',
     });
     expect(composeProgress('Creating network "p_dusty" with the default driver', 'p')).toBeNull();
+  });
+});
+
+describe('container state from engine events', () => {
+  const listed = () =>
+    new Map([
+      [
+        'api',
+        {
+          name: 'api',
+          id: 'c1',
+          containerName: 'p_api_1',
+          state: 'running',
+          health: 'healthy',
+          labels: {},
+          ports: [],
+        },
+      ],
+    ]);
+  it('trusts a fresh die event over a listing that still says running', () => {
+    const out = applyRecent(listed(), new Map([['c1', { state: 'exited', at: 1000 }]]), 1500);
+    expect(out.get('api')).toMatchObject({ state: 'exited', health: undefined });
+  });
+  it('goes back to the listing once the event is old', () => {
+    const out = applyRecent(listed(), new Map([['c1', { state: 'exited', at: 1000 }]]), 5000);
+    expect(out.get('api')?.state).toBe('running');
+  });
+  it('takes a health change from its event', () => {
+    const out = applyRecent(listed(), new Map([['c1', { health: 'unhealthy', at: 1000 }]]), 1200);
+    expect(out.get('api')).toMatchObject({ state: 'running', health: 'unhealthy' });
   });
 });

@@ -5,14 +5,70 @@
  * frame, so a container printing tens of thousands of lines a second does not
  * freeze the page.
  */
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { LogLine } from '../../src-shared/api/contract.js';
 import { api, call, CallError } from '../api.js';
-import { parseAnsi } from '../ansi.js';
+import { parseAnsi, type Span } from '../ansi.js';
 import { LogBuffer } from '../log-buffer.js';
 import { setState, useStore } from '../store.js';
 
 const LINE_H = 18;
+/** Fewest milliseconds between two redraws of the lines while they pour in. */
+const MIN_FRAME_MS = 50;
+
+/** The buffer plus a version that changes (at most once a frame) when lines arrive. */
+class LogFeed {
+  readonly buffer = new LogBuffer(50_000);
+  version = 0;
+  private readonly listeners = new Set<() => void>();
+  private frame = 0;
+  private last = 0;
+  visible = true;
+
+  subscribe = (fn: () => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  getVersion = () => this.version;
+
+  /** Redraws soon: on the next frame, but not more often than MIN_FRAME_MS; not at all while hidden. */
+  changed() {
+    if (!this.visible || this.frame) return;
+    this.frame = requestAnimationFrame((t) => {
+      this.frame = 0;
+      if (t - this.last < MIN_FRAME_MS) return this.changed();
+      this.last = t;
+      this.bumpNow();
+    });
+  }
+
+  bumpNow() {
+    this.version++;
+    for (const fn of this.listeners) fn();
+    this.bumpSlow();
+  }
+
+  /** A second version for the counts and buttons, changing at most four times a second. */
+  slowVersion = 0;
+  private readonly slowListeners = new Set<() => void>();
+  private slowTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastSlow = 0;
+  subscribeSlow = (fn: () => void) => {
+    this.slowListeners.add(fn);
+    return () => this.slowListeners.delete(fn);
+  };
+  getSlowVersion = () => this.slowVersion;
+  private bumpSlow() {
+    if (this.slowTimer) return;
+    const wait = Math.max(0, this.lastSlow + 250 - performance.now());
+    this.slowTimer = setTimeout(() => {
+      this.slowTimer = null;
+      this.lastSlow = performance.now();
+      this.slowVersion++;
+      for (const fn of this.slowListeners) fn();
+    }, wait);
+  }
+}
 const PALETTE = [
   '#4e9af1',
   '#e3a33b',
@@ -27,8 +83,9 @@ const PALETTE = [
 export function LogsView({ visible }: { visible: boolean }) {
   const containers = useStore((s) => s.containers);
   const names = useStore((s) => s.logNames);
-  const buffer = useMemo(() => new LogBuffer(50_000), []);
-  const [version, setVersion] = useState(0);
+  const feed = useMemo(() => new LogFeed(), []);
+  const buffer = feed.buffer;
+  useSyncExternalStore(feed.subscribeSlow, feed.getSlowVersion);
   const [subId, setSubId] = useState<string | null>(null);
   const [ended, setEnded] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -38,7 +95,6 @@ export function LogsView({ visible }: { visible: boolean }) {
   const [onlyMatching, setOnlyMatching] = useState(false);
   const [cursor, setCursor] = useState(-1);
   const [resub, setResub] = useState(0);
-  const frame = useRef(0);
   const subRef = useRef<string | null>(null);
 
   // One subscription for the chosen containers; chunks are counted as they arrive and drawn once a frame.
@@ -51,13 +107,7 @@ export function LogsView({ visible }: { visible: boolean }) {
     const offChunk = api.on('logs:chunk', (p) => {
       if (p.id !== subRef.current) return;
       buffer.push(p.lines, p.dropped ?? 0);
-      // Hidden: keep counting, draw nothing.
-      if (!visibleRef.current) return;
-      if (!frame.current)
-        frame.current = requestAnimationFrame(() => {
-          frame.current = 0;
-          setVersion((v) => v + 1);
-        });
+      feed.changed();
     });
     const offEnd = api.on('stream:end', (p) => {
       if (p.id === subRef.current) setEnded(true);
@@ -81,7 +131,7 @@ export function LogsView({ visible }: { visible: boolean }) {
       offEnd();
       if (id) void api.call('stream:unsubscribe', { id });
     };
-  }, [names, buffer, resub]);
+  }, [names, buffer, feed, resub]);
 
   // A followed container that comes back is followed again.
   const allRunning =
@@ -92,11 +142,11 @@ export function LogsView({ visible }: { visible: boolean }) {
   }, [ended, error, allRunning]);
 
   buffer.setFilter(search);
-  const visibleRef = useRef(visible);
-  visibleRef.current = visible;
+  // Hidden: keep counting, draw nothing.
+  feed.visible = visible;
   useEffect(() => {
-    if (visible) setVersion((v) => v + 1);
-  }, [visible]);
+    if (visible) feed.bumpNow();
+  }, [visible, feed]);
 
   const toggleName = (name: string) => {
     const next = names.includes(name) ? names.filter((n) => n !== name) : [...names, name];
@@ -183,7 +233,7 @@ export function LogsView({ visible }: { visible: boolean }) {
           onClick={() => {
             buffer.clear();
             setCursor(-1);
-            setVersion((v) => v + 1);
+            feed.bumpNow();
           }}
         >
           Clear
@@ -202,8 +252,7 @@ export function LogsView({ visible }: { visible: boolean }) {
         </div>
       )}
       <LogLines
-        buffer={buffer}
-        version={version}
+        feed={feed}
         paused={paused}
         visible={visible}
         timestamps={timestamps}
@@ -218,8 +267,7 @@ export function LogsView({ visible }: { visible: boolean }) {
 }
 
 interface LinesProps {
-  buffer: LogBuffer;
-  version: number;
+  feed: LogFeed;
   paused: boolean;
   visible: boolean;
   timestamps: boolean;
@@ -230,17 +278,19 @@ interface LinesProps {
   showName: boolean;
 }
 
+/** Only the rows in sight are in the DOM; they are reused (keyed by slot) as lines scroll through them. */
 function LogLines(p: LinesProps) {
+  const version = useSyncExternalStore(p.feed.subscribe, p.feed.getVersion);
+  const buffer = p.feed.buffer;
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
   const stick = useRef(true);
-  const frozen = useRef<{ count: number; first: number } | null>(null);
+  const frozen = useRef<{ count: number } | null>(null);
 
-  if (p.paused && !frozen.current)
-    frozen.current = { count: p.buffer.visibleCount(p.onlyMatching), first: p.buffer.first };
+  if (p.paused && !frozen.current) frozen.current = { count: buffer.visibleCount(p.onlyMatching) };
   if (!p.paused) frozen.current = null;
-  const count = frozen.current?.count ?? p.buffer.visibleCount(p.onlyMatching);
+  const count = frozen.current?.count ?? buffer.visibleCount(p.onlyMatching);
 
   useEffect(() => {
     const el = ref.current;
@@ -256,8 +306,8 @@ function LogLines(p: LinesProps) {
     if (p.cursorLine >= 0) {
       // Bring the current match into view.
       let idx = -1;
-      for (let i = 0, n = p.buffer.visibleCount(p.onlyMatching); i < n; i++)
-        if (p.buffer.visibleAt(i, p.onlyMatching) === p.cursorLine) {
+      for (let i = 0, n = buffer.visibleCount(p.onlyMatching); i < n; i++)
+        if (buffer.visibleAt(i, p.onlyMatching) === p.cursorLine) {
           idx = i;
           break;
         }
@@ -269,7 +319,7 @@ function LogLines(p: LinesProps) {
     } else if (stick.current && !p.paused) {
       el.scrollTop = el.scrollHeight;
     }
-  }, [p.version, p.cursorLine, p.visible, p.paused, count, p.buffer, p.onlyMatching]);
+  }, [version, p.cursorLine, p.visible, p.paused, count, buffer, p.onlyMatching]);
 
   const rows = Math.ceil(height / LINE_H) + 1;
   const atBottom = stick.current && !p.paused && p.cursorLine < 0;
@@ -277,8 +327,12 @@ function LogLines(p: LinesProps) {
     ? Math.max(0, count - rows)
     : Math.max(0, Math.min(count - 1, Math.floor(scrollTop / LINE_H)) - 5);
   const end = Math.min(count, start + rows + 10);
-  const items: number[] = [];
-  for (let i = start; i < end; i++) items.push(i);
+  const slots: { n: number; line: LogLine }[] = [];
+  for (let i = start; i < end; i++) {
+    const n = buffer.visibleAt(i, p.onlyMatching);
+    const line = buffer.line(n);
+    if (line) slots.push({ n, line });
+  }
 
   return (
     <div
@@ -287,23 +341,20 @@ function LogLines(p: LinesProps) {
       role="log"
       aria-label="Log lines"
       aria-live="off"
-      data-received={p.buffer.total}
+      data-received={buffer.total}
       tabIndex={0}
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_H * 2;
-        setScrollTop(el.scrollTop);
+        // Following the end draws from the count; only a person's scrolling needs a redraw here.
+        if (!stick.current) setScrollTop(el.scrollTop);
       }}
     >
       <div className="log-spacer" style={{ height: count * LINE_H }}>
-        {items.map((i) => {
-          const n = p.buffer.visibleAt(i, p.onlyMatching);
-          const line = p.buffer.line(n);
-          if (!line) return null;
-          return (
+        <div className="log-window" style={{ transform: `translateY(${start * LINE_H}px)` }}>
+          {slots.map(({ n, line }, slot) => (
             <Row
-              key={n}
-              top={i * LINE_H}
+              key={slot}
               line={line}
               color={p.colors.get(line.c) ?? PALETTE[0]!}
               timestamps={p.timestamps}
@@ -311,15 +362,17 @@ function LogLines(p: LinesProps) {
               current={n === p.cursorLine}
               showName={p.showName}
             />
-          );
-        })}
+          ))}
+        </div>
       </div>
     </div>
   );
 }
 
-const Row = memo(function Row(props: {
-  top: number;
+/** Parsed colours per line, computed once however often the line is drawn. */
+const spansOf = new WeakMap<LogLine, Span[]>();
+
+function Row(props: {
   line: LogLine;
   color: string;
   timestamps: boolean;
@@ -328,11 +381,12 @@ const Row = memo(function Row(props: {
   showName: boolean;
 }) {
   const { line } = props;
-  const spans = useMemo(() => parseAnsi(line.x), [line.x]);
+  let spans = spansOf.get(line);
+  if (!spans) spansOf.set(line, (spans = parseAnsi(line.x)));
   return (
     <div
       className={`log-line${line.e ? ' stderr' : ''}${props.current ? ' current' : ''}`}
-      style={{ top: props.top, borderLeftColor: props.color }}
+      style={{ borderLeftColor: props.color }}
     >
       {props.showName && (
         <span className="log-name" style={{ color: props.color }}>
@@ -361,7 +415,7 @@ const Row = memo(function Row(props: {
       ))}
     </div>
   );
-});
+}
 
 function highlight(text: string, search: string) {
   const lower = text.toLowerCase();

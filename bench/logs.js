@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+/* global process, console, URL, performance, setTimeout, document, window, requestAnimationFrame, PerformanceObserver */
+/**
+ * The Logs view under a flood: a container printing as fast as it can (`yes`).
+ * In the same run, counts the lines per second that reach the dashboard's view
+ * (measured in the page) and the lines per second raw `docker logs -f` gets,
+ * and watches the page's main thread (long tasks and gaps between animation
+ * frames) while it runs. Run after a build (`npm run build`):
+ *
+ *   node bench/logs.js [--seconds N]
+ *
+ * Targets: view rate >= 0.5 x raw rate, longest stall <= 100 ms.
+ * BENCH_STRICT=1 makes a missed target exit 1.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
+const DIST = process.env.DUSTY_BENCH_DIST ?? join(ROOT, 'dist');
+const PROJECT = `benchlogs${process.pid}`;
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'dusty-bench-logs-'));
+const env = {
+  ...process.env,
+  DUSTY_HOME: join(dir, 'home'),
+  DUSTY_PROJECT: PROJECT,
+  DUSTY_HOSTS_FILE: join(dir, 'hosts'),
+  NO_COLOR: '1',
+};
+const specs = join(dir, 'specs');
+for (const d of ['apps', 'bundles', 'libs', 'services'])
+  mkdirSync(join(specs, d), { recursive: true });
+writeFileSync(
+  join(specs, 'bundles', 'flood.yml'),
+  'description: One app printing as fast as it can\napps:\n  - flood\n',
+);
+writeFileSync(
+  join(specs, 'apps', 'flood.yml'),
+  [
+    'image: dusty-busybox:local',
+    'commands:',
+    '  always:',
+    '    - \'yes "GET /api/items?page=1 200 0.004s user=alice request-id=8f14e45fceea167a"\'',
+    'compose:',
+    '  logging:',
+    '    driver: json-file',
+    '    options:',
+    '      max-size: 50m',
+    '      max-file: "2"',
+    '',
+  ].join('\n'),
+);
+writeFileSync(env.DUSTY_HOSTS_FILE, '');
+
+const dusty = (...args) => {
+  const r = spawnSync('node', [join(DIST, 'src-main/cli/main.js'), ...args], {
+    env,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`dusty ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+
+function startUi() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [join(DIST, 'src-main/web/ui-main.js'), '--no-open'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
+  });
+}
+
+/** Counts lines of `docker logs -f --tail 0` from now on. */
+function rawFollower(id) {
+  const child = spawn('docker', ['logs', '-f', '--tail', '0', id], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const counter = { lines: 0, child };
+  const count = (d) => {
+    for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) counter.lines++;
+  };
+  child.stdout.on('data', count);
+  child.stderr.on('data', count);
+  return counter;
+}
+
+/** Main-thread watch in the page: long tasks and gaps between animation frames (restarted on each call). */
+async function installMonitor(page) {
+  await page.evaluate(() => {
+    const w = window;
+    w.__stall = { longest: 0, longTask: 0, frames: 0, script: 0, blocking: 0 };
+    if (!w.__observer) {
+      // Long animation frames say how much of a slow frame was the page's own work (scripts, blocking tasks).
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          const script = e.scripts.reduce((sum, x) => sum + x.duration, 0);
+          w.__stall.script = Math.max(w.__stall.script, script);
+          w.__stall.blocking = Math.max(w.__stall.blocking, e.blockingDuration);
+        }
+      }).observe({ type: 'long-animation-frame', buffered: false });
+      w.__observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries())
+          w.__stall.longTask = Math.max(w.__stall.longTask, e.duration);
+      });
+      w.__observer.observe({ type: 'longtask', buffered: false });
+      let last = performance.now();
+      const tick = (t) => {
+        w.__stall.longest = Math.max(w.__stall.longest, t - last);
+        w.__stall.frames++;
+        last = t;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    }
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let ui;
+let browser;
+try {
+  dusty('config', 'set', 'specs_repo', specs);
+  dusty('config', 'set', 'nginx_image', 'dusty-nginx:local');
+  dusty('bundles', 'activate', 'flood');
+  dusty('up', '--no-pull');
+  const id = spawnSync(
+    'docker',
+    [
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--filter',
+      'label=com.docker.compose.service=flood',
+    ],
+    { encoding: 'utf8' },
+  ).stdout.trim();
+  if (!id) throw new Error('the flood container is not running');
+
+  ui = await startUi();
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 820 },
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto(ui.url);
+  await page.getByRole('tab', { name: 'Containers', exact: true }).click();
+  // Baseline: the same machine load (the flood and a raw follower) with the page not following logs.
+  await installMonitor(page);
+  const idleRaw = rawFollower(id);
+  await sleep(3000);
+  const idle = await page.evaluate(() => window.__stall);
+  idleRaw.child.kill();
+  await page.getByRole('button', { name: 'Logs of flood', exact: true }).click();
+  const view = page.getByRole('log', { name: 'Log lines' });
+  await page.waitForFunction(
+    () => Number(document.querySelector('[role=log]')?.getAttribute('data-received')) > 0,
+  );
+  await sleep(2000); // warm up: the tail and the first bursts
+
+  await installMonitor(page);
+  const raw = rawFollower(id);
+  await sleep(500);
+  const viewStart = Number(await view.getAttribute('data-received'));
+  const rawStart = raw.lines;
+  const t0 = performance.now();
+  await sleep(SECONDS * 1000);
+  const viewEnd = Number(await view.getAttribute('data-received'));
+  const rawEnd = raw.lines;
+  const elapsed = (performance.now() - t0) / 1000;
+  const stall = await page.evaluate(() => window.__stall);
+  const skipped = await page
+    .getByRole('status')
+    .filter({ hasText: 'lines received' })
+    .textContent();
+  raw.child.kill();
+
+  const viewRate = (viewEnd - viewStart) / elapsed;
+  const rawRate = (rawEnd - rawStart) / elapsed;
+  const ratio = viewRate / rawRate;
+  const worst = Math.max(stall.longest, stall.longTask);
+  const fmt = (n) => Math.round(n).toLocaleString('en-US');
+  console.log(`logs bench: ${SECONDS}s window, one container printing with \`yes\``);
+  console.log(`  raw docker logs -f:   ${fmt(rawRate)} lines/s`);
+  console.log(
+    `  dashboard view:       ${fmt(viewRate)} lines/s  (ratio ${ratio.toFixed(2)}, target >= 0.5)`,
+  );
+  console.log(
+    `  longest stall:        ${Math.round(worst)} ms (rAF gap ${Math.round(stall.longest)} ms, longest long task ${Math.round(stall.longTask)} ms; target <= 100 ms; ${stall.frames} frames)`,
+  );
+  console.log(
+    `  page's own work:      at most ${Math.round(stall.script)} ms of script and ${Math.round(stall.blocking)} ms of blocking in one frame (long-animation-frame entries)`,
+  );
+  console.log(
+    `  same load, page idle: rAF gap ${Math.round(idle.longest)} ms, longest long task ${Math.round(idle.longTask)} ms (the machine's share of any stall)`,
+  );
+  console.log(`  view status:          ${skipped?.trim()}`);
+  const ok = ratio >= 0.5 && worst <= 100;
+  console.log(ok ? '  targets met' : '  TARGET MISSED');
+  if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
+} finally {
+  await browser?.close().catch(() => undefined);
+  ui?.child.kill();
+  const ids = spawnSync(
+    'docker',
+    ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`],
+    { encoding: 'utf8' },
+  )
+    .stdout.split('\n')
+    .filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
+  spawnSync('docker', ['network', 'rm', `${PROJECT}_dusty`]);
+  rmSync(dir, { recursive: true, force: true });
+}

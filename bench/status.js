@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+/* global process, console, URL, performance, document, window, MutationObserver */
+/**
+ * How fast the dashboard shows a container killed outside Dusty: time from
+ * `docker kill` (the command's start) to the Containers view marking it
+ * exited, measured against the page's clock, over 20+ kills (the container
+ * is started again between samples). Run after a build (`npm run build`):
+ *
+ *   node bench/status.js [--samples N]
+ *
+ * Prints p50 and p95; target p95 < 300 ms. BENCH_STRICT=1 makes a missed target exit 1.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
+const DIST = process.env.DUSTY_BENCH_DIST ?? join(ROOT, 'dist');
+const PROJECT = `benchstatus${process.pid}`;
+const samplesArg = process.argv.indexOf('--samples');
+const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 25;
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'dusty-bench-status-'));
+const env = {
+  ...process.env,
+  DUSTY_HOME: join(dir, 'home'),
+  DUSTY_PROJECT: PROJECT,
+  DUSTY_HOSTS_FILE: join(dir, 'hosts'),
+  NO_COLOR: '1',
+};
+const specs = join(dir, 'specs');
+for (const d of ['apps', 'bundles', 'libs', 'services'])
+  mkdirSync(join(specs, d), { recursive: true });
+const APPS = ['alpha', 'beta', 'gamma'];
+writeFileSync(
+  join(specs, 'bundles', 'trio.yml'),
+  `description: Three idle apps\napps:\n${APPS.map((a) => `  - ${a}\n`).join('')}`,
+);
+for (const a of APPS)
+  writeFileSync(
+    join(specs, 'apps', `${a}.yml`),
+    'image: dusty-busybox:local\ncommands:\n  always:\n    - exec sleep 100000\n',
+  );
+writeFileSync(env.DUSTY_HOSTS_FILE, '');
+
+const dusty = (...args) => {
+  const r = spawnSync('node', [join(DIST, 'src-main/cli/main.js'), ...args], {
+    env,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`dusty ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+const docker = (...args) =>
+  new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')} exited ${code}`)),
+    );
+  });
+
+function startUi() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [join(DIST, 'src-main/web/ui-main.js'), '--no-open'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
+  });
+}
+
+const pct = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+let ui;
+let browser;
+try {
+  dusty('config', 'set', 'specs_repo', specs);
+  dusty('config', 'set', 'nginx_image', 'dusty-nginx:local');
+  dusty('bundles', 'activate', 'trio');
+  dusty('up', '--no-pull');
+  const id = spawnSync(
+    'docker',
+    [
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--filter',
+      'label=com.docker.compose.service=beta',
+    ],
+    { encoding: 'utf8' },
+  ).stdout.trim();
+  if (!id) throw new Error('beta is not running');
+
+  ui = await startUi();
+  browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 820 },
+  });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto(ui.url);
+  await page.getByRole('tab', { name: 'Containers', exact: true }).click();
+  const stateIs = (s) =>
+    page.waitForFunction(
+      (want) =>
+        document.querySelector('tr[aria-label="beta"]')?.getAttribute('data-state') === want,
+      s,
+      { timeout: 20_000 },
+    );
+  await stateIs('running');
+  // The page notes (on its own clock, epoch ms) when beta's row changes state.
+  await page.evaluate(() => {
+    window.__changes = [];
+    new MutationObserver(() => {
+      const s = document.querySelector('tr[aria-label="beta"]')?.getAttribute('data-state');
+      const last = window.__changes.at(-1);
+      if (s && s !== last?.state)
+        window.__changes.push({ state: s, at: performance.timeOrigin + performance.now() });
+    }).observe(document.body, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['data-state'],
+      childList: true,
+    });
+  });
+
+  const samples = [];
+  const killCmd = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    await page.evaluate(() => (window.__changes = []));
+    const t0 = Date.now();
+    await docker('kill', id);
+    killCmd.push(Date.now() - t0);
+    await stateIs('exited');
+    const seen = await page.evaluate(() => window.__changes.find((c) => c.state === 'exited')?.at);
+    samples.push(seen - t0);
+    await docker('start', id);
+    await stateIs('running');
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  const p50 = pct(sorted, 50);
+  const p95 = pct(sorted, 95);
+  console.log(
+    `status bench: ${SAMPLES} kills of one container, from \`docker kill\` to the view showing it exited`,
+  );
+  console.log(
+    `  p50 ${Math.round(p50)} ms, p95 ${Math.round(p95)} ms, min ${Math.round(sorted[0])} ms, max ${Math.round(sorted.at(-1))} ms (target p95 < 300 ms)`,
+  );
+  const k = [...killCmd].sort((a, b) => a - b);
+  console.log(
+    `  (the \`docker kill\` command itself took p50 ${Math.round(pct(k, 50))} ms of that)`,
+  );
+  const ok = p95 < 300;
+  console.log(ok ? '  target met' : '  TARGET MISSED');
+  if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
+} finally {
+  await browser?.close().catch(() => undefined);
+  ui?.child.kill();
+  const ids = spawnSync(
+    'docker',
+    ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`],
+    { encoding: 'utf8' },
+  )
+    .stdout.split('\n')
+    .filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
+  spawnSync('docker', ['network', 'rm', `${PROJECT}_dusty`]);
+  rmSync(dir, { recursive: true, force: true });
+}
