@@ -13,6 +13,7 @@ import {
   tokenMatches,
 } from './security.js';
 import { DustyError } from '../engine/project.js';
+import type { ContainerState } from '../engine/runtime/containers.js';
 
 const frame = (stream: 1 | 2, text: string) => {
   const body = Buffer.from(text);
