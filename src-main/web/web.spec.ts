@@ -157,7 +157,7 @@ describe('what the dashboard shows', () => {
         },
       ],
       { web: [{ name: 'greet', description: '' }] },
-      new Map([
+      new Map<string, ContainerState>([
         [
           'old',
           {
@@ -270,7 +270,7 @@ describe('what the dashboard shows', () => {
 
 describe('container state from engine events', () => {
   const listed = () =>
-    new Map([
+    new Map<string, ContainerState>([
       [
         'api',
         {
