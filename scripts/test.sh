@@ -7,7 +7,7 @@ echo '[test] lint and format'
 npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --list-different .; exit 1; }
 echo '[test] types'
-npx tsc -p tsconfig.web.json
+npx tsc -p src-renderer/tsconfig.json
 npx tsc -p tsconfig.test.json
 echo '[test] unit and end-to-end'
 npx vitest run

@@ -26,7 +26,7 @@ export async function runUi(
     project,
     docker,
     applyHosts: hostsApplier(),
-    ensureEngine: engineEnsurer(docker),
+    ensureEngine: engineEnsurer(docker, undefined, project.store),
     shell: 'web',
     version: VERSION,
   });

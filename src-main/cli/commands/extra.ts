@@ -358,7 +358,7 @@ function registerDoctor(program: Command) {
         },
         hostsFile: { path: hostsPath, custom: hostsPath !== DEFAULT_HOSTS_FILE },
         applyHosts: hostsApplier(helper, hostsPath),
-        ensureEngine: engineEnsurer(d, helper),
+        ensureEngine: engineEnsurer(d, helper, getProject().store),
       };
       let checks = await runDoctor(deps);
       if (opts.fix) {

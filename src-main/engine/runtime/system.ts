@@ -2,13 +2,15 @@
  * Where `up` meets the machine: the hosts file (through the helper, directly
  * when Dusty runs as root, or by telling the person) and the engine's start.
  */
-import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { HelperClient } from '../../helper/client.js';
+import { ExecRunner } from '../../platform/command-runner.js';
+import { createProvider } from '../../platform/providers.js';
+import { Platform } from '../platform.js';
+import type { StateStore } from '../state/store.js';
 import { applyHostsSection } from '../../platform/hosts-file.js';
 import { buildHostsSection } from '../compiler/hosts.js';
-import { engineEndpoint, explainEngineError } from '../docker/client.js';
 import type { HostsOutcome } from './up.js';
 
 export const DEFAULT_HOSTS_FILE = '/etc/hosts';
@@ -50,31 +52,23 @@ export function hostsApplier(helper = new HelperClient(), file = hostsFilePath()
   };
 }
 
-/** Makes sure the engine answers: starting it through the helper, or itself when root. */
-export function engineEnsurer(docker: Docker, helper = new HelperClient()) {
+/**
+ * Makes sure the engine answers, through the configured provider (the local
+ * engine when no state is given): the helper, or dockerd itself when root.
+ */
+export function engineEnsurer(docker: Docker, helper = new HelperClient(), store?: StateStore) {
   return async (): Promise<void> => {
-    const ping = () =>
-      docker.ping().then(
-        () => true,
-        () => false,
-      );
-    if (await ping()) return;
-    const local = !engineEndpoint() || engineEndpoint()!.startsWith('unix://');
-    if (!local)
-      throw explainEngineError(Object.assign(new Error('unreachable'), { code: 'ECONNREFUSED' }));
-    if (await helper.available()) await helper.call('engine.start', {});
-    else if (isRoot()) {
-      const child = spawn('dockerd', [], { detached: true, stdio: 'ignore' });
-      child.on('error', () => undefined);
-      child.unref();
-    } else
-      throw explainEngineError(Object.assign(new Error('unreachable'), { code: 'ECONNREFUSED' }));
-    for (let i = 0; i < 120; i++) {
-      if (await ping()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(
-      'the Docker engine did not start within 60 s; see its log (journalctl -u docker, or /var/log/dusty-dockerd.log)',
+    if (store) return (await Platform.create(store, helper)).ensureEngine(docker);
+    const up = await docker.ping().then(
+      () => true,
+      () => false,
     );
+    if (up) return;
+    const provider = createProvider('native', {
+      runner: new ExecRunner(),
+      helper,
+      isRoot: isRoot(),
+    });
+    await provider.ensureEngine();
   };
 }
