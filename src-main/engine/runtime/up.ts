@@ -283,6 +283,14 @@ async function ensureImages(
   }
 }
 
+/** How long a container without a healthcheck must stay up to count as started. */
+const SETTLE_MS = 1000;
+
+async function upFor(docker: Docker, id: string): Promise<number> {
+  const info = await docker.getContainer(id).inspect();
+  return info.State.Running ? Date.now() - Date.parse(info.State.StartedAt) : 0;
+}
+
 /** Waits until each container runs (and is healthy where it has a healthcheck). */
 async function waitForContainers(
   docker: Docker,
@@ -292,6 +300,7 @@ async function waitForContainers(
 ) {
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
+  const firstRunning = new Map<string, number>();
   const pending = new Set(names);
   while (pending.size) {
     const now = await listContainers(docker);
@@ -303,8 +312,14 @@ async function waitForContainers(
         last.set(name, key);
         onEvent({ type: 'container', name, state, health: c?.health });
       }
-      if (c && c.state === 'running' && (!c.health || c.health === 'healthy')) pending.delete(name);
-      else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
+      if (c && c.state === 'running' && (!c.health || c.health === 'healthy')) {
+        // A process that dies at once is "running" for a moment: only a
+        // container that has stayed up for a little while counts as started.
+        if (!firstRunning.has(name)) firstRunning.set(name, Date.now());
+        const seenFor = Date.now() - firstRunning.get(name)!;
+        if (c.health || seenFor >= SETTLE_MS || (await upFor(docker, c.id)) >= SETTLE_MS)
+          pending.delete(name);
+      } else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
         const info = await docker.getContainer(c.id).inspect();
         const logs = await lastLogLines(docker, c.id);
         const why =
