@@ -689,12 +689,9 @@ describe('the whole repo at once', () => {
 
   // BUG (load.ts): readSpecsRepo treats a missing root like a missing kind
   // folder, so a mistyped specs path validates as an empty, valid repo.
-  it(
-    'refuses a specs repo folder that does not exist instead of calling it valid',
-    async () => {
-      await expect(loadSpecs('/nonexistent/dusty-specs')).rejects.toThrow(
-        'cannot read the specs repo at /nonexistent/dusty-specs: ENOENT',
-      );
-    },
-  );
+  it('refuses a specs repo folder that does not exist instead of calling it valid', async () => {
+    await expect(loadSpecs('/nonexistent/dusty-specs')).rejects.toThrow(
+      'cannot read the specs repo at /nonexistent/dusty-specs: ENOENT',
+    );
+  });
 });
