@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, URL, performance, setTimeout, document, window, requestAnimationFrame, PerformanceObserver */
+/* global process, console, performance, setTimeout, document, window, requestAnimationFrame, PerformanceObserver */
 /**
  * The Logs view under a flood: a container printing as fast as it can (`yes`).
  * In the same run, counts the lines per second that reach the dashboard's view
@@ -13,39 +13,15 @@
  * BENCH_STRICT=1 makes a missed target exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { benchDusty, CHROMIUM_ARGS } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
-const DIST = process.env.DUSTY_BENCH_DIST ?? join(ROOT, 'dist');
-const PROJECT = `benchlogs${process.pid}`;
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const { dir, project: PROJECT, specs, dusty, startUi } = benchDusty('logs');
 
-const dir = mkdtempSync(join(tmpdir(), 'dusty-bench-logs-'));
-const env = {
-  ...process.env,
-  DUSTY_HOME: join(dir, 'home'),
-  DUSTY_PROJECT: PROJECT,
-  DUSTY_HOSTS_FILE: join(dir, 'hosts'),
-  NO_COLOR: '1',
-};
-const specs = join(dir, 'specs');
-for (const d of ['apps', 'bundles', 'libs', 'services'])
-  mkdirSync(join(specs, d), { recursive: true });
 writeFileSync(
   join(specs, 'bundles', 'flood.yml'),
   'description: One app printing as fast as it can\napps:\n  - flood\n',
@@ -66,34 +42,6 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-writeFileSync(env.DUSTY_HOSTS_FILE, '');
-
-const dusty = (...args) => {
-  const r = spawnSync('node', [join(DIST, 'src-main/cli/main.js'), ...args], {
-    env,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`dusty ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-};
-
-function startUi() {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [join(DIST, 'src-main/web/ui-main.js'), '--no-open'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
-  });
-}
 
 /** Counts lines of `docker logs -f --tail 0` from now on. */
 function rawFollower(id) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, URL, performance, document, window, MutationObserver */
+/* global process, console, performance, document, window, MutationObserver */
 /**
  * How fast the dashboard shows a container killed outside Dusty: time from
  * `docker kill` (the command's start) to the Containers view marking it
@@ -11,39 +11,15 @@
  * Prints p50 and p95; target p95 < 300 ms. BENCH_STRICT=1 makes a missed target exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { benchDusty, CHROMIUM_ARGS } from './support.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
-const DIST = process.env.DUSTY_BENCH_DIST ?? join(ROOT, 'dist');
-const PROJECT = `benchstatus${process.pid}`;
 const samplesArg = process.argv.indexOf('--samples');
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 25;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const { dir, project: PROJECT, specs, dusty, startUi } = benchDusty('status');
 
-const dir = mkdtempSync(join(tmpdir(), 'dusty-bench-status-'));
-const env = {
-  ...process.env,
-  DUSTY_HOME: join(dir, 'home'),
-  DUSTY_PROJECT: PROJECT,
-  DUSTY_HOSTS_FILE: join(dir, 'hosts'),
-  NO_COLOR: '1',
-};
-const specs = join(dir, 'specs');
-for (const d of ['apps', 'bundles', 'libs', 'services'])
-  mkdirSync(join(specs, d), { recursive: true });
 const APPS = ['alpha', 'beta', 'gamma'];
 writeFileSync(
   join(specs, 'bundles', 'trio.yml'),
@@ -54,16 +30,7 @@ for (const a of APPS)
     join(specs, 'apps', `${a}.yml`),
     'image: dusty-busybox:local\ncommands:\n  always:\n    - exec sleep 100000\n',
   );
-writeFileSync(env.DUSTY_HOSTS_FILE, '');
 
-const dusty = (...args) => {
-  const r = spawnSync('node', [join(DIST, 'src-main/cli/main.js'), ...args], {
-    env,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`dusty ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-};
 const docker = (...args) =>
   new Promise((resolve, reject) => {
     const child = spawn('docker', args, { stdio: 'ignore' });
@@ -72,24 +39,6 @@ const docker = (...args) =>
       code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')} exited ${code}`)),
     );
   });
-
-function startUi() {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [join(DIST, 'src-main/web/ui-main.js'), '--no-open'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const onData = (d) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
-  });
-}
 
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
