@@ -304,6 +304,7 @@ async function waitForContainers(
   const pending = new Set(names);
   while (pending.size) {
     const now = await listContainers(docker);
+    const settling: { name: string; id: string }[] = [];
     for (const name of [...pending]) {
       const c = now.get(name);
       const state = c ? c.state : 'missing';
@@ -316,9 +317,8 @@ async function waitForContainers(
         // A process that dies at once is "running" for a moment: only a
         // container that has stayed up for a little while counts as started.
         if (!firstRunning.has(name)) firstRunning.set(name, Date.now());
-        const seenFor = Date.now() - firstRunning.get(name)!;
-        if (c.health || seenFor >= SETTLE_MS || (await upFor(docker, c.id)) >= SETTLE_MS)
-          pending.delete(name);
+        if (c.health || Date.now() - firstRunning.get(name)! >= SETTLE_MS) pending.delete(name);
+        else settling.push({ name, id: c.id });
       } else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
         const info = await docker.getContainer(c.id).inspect();
         const logs = await lastLogLines(docker, c.id);
@@ -333,6 +333,9 @@ async function waitForContainers(
         );
       }
     }
+    // Containers that were already up long before need no waiting: ask the engine, all at once.
+    const ages = await Promise.all(settling.map((s) => upFor(docker, s.id)));
+    settling.forEach((s, i) => ages[i]! >= SETTLE_MS && pending.delete(s.name));
     if (!pending.size) break;
     if (Date.now() > deadline)
       throw new DustyError(
