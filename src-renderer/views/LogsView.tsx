@@ -5,7 +5,15 @@
  * frame, so a container printing tens of thousands of lines a second does not
  * freeze the page.
  */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import {
+  Fragment,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import type { LogLine } from '../../src-shared/api/contract.js';
 import { api, call, CallError } from '../api.js';
 import { parseAnsi, type Span } from '../ansi.js';
@@ -13,8 +21,13 @@ import { LogBuffer } from '../log-buffer.js';
 import { setState, useStore } from '../store.js';
 
 const LINE_H = 18;
-/** Fewest milliseconds between two redraws of the lines while they pour in. */
-const MIN_FRAME_MS = 50;
+/**
+ * Fewest milliseconds between two redraws of the lines while they pour in: a
+ * flood is redrawn ten times a second, which reads the same and leaves the
+ * main thread (and the compositor and raster threads behind each commit) idle
+ * most of the time, so a busy machine has fewer chances to stall the page.
+ */
+const MIN_FRAME_MS = 100;
 
 /** The buffer plus a version that changes (at most once a frame) when lines arrive. */
 class LogFeed {
@@ -286,6 +299,8 @@ function LogLines(p: LinesProps) {
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
   const stick = useRef(true);
+  /** Where following the end last scrolled to (-1: somewhere else since). */
+  const scrolledTo = useRef(-1);
   const frozen = useRef<{ count: number } | null>(null);
 
   if (p.paused && !frozen.current) frozen.current = { count: buffer.visibleCount(p.onlyMatching) };
@@ -317,9 +332,12 @@ function LogLines(p: LinesProps) {
         setScrollTop(el.scrollTop);
       }
     } else if (stick.current && !p.paused) {
-      el.scrollTop = el.scrollHeight;
+      // The end, from the count rather than `scrollHeight` (which would lay the page out first).
+      // Once the ring is full the end stays put, and setting it again would only force a layout.
+      const bottom = Math.max(0, count * LINE_H - height);
+      if (scrolledTo.current !== bottom) el.scrollTop = scrolledTo.current = bottom;
     }
-  }, [version, p.cursorLine, p.visible, p.paused, count, buffer, p.onlyMatching]);
+  }, [version, p.cursorLine, p.visible, p.paused, count, height, buffer, p.onlyMatching]);
 
   const rows = Math.ceil(height / LINE_H) + 1;
   const atBottom = stick.current && !p.paused && p.cursorLine < 0;
@@ -345,6 +363,7 @@ function LogLines(p: LinesProps) {
       tabIndex={0}
       onScroll={(e) => {
         const el = e.currentTarget;
+        if (el.scrollTop !== scrolledTo.current) scrolledTo.current = -1;
         stick.current = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_H * 2;
         // Following the end draws from the count; only a person's scrolling needs a redraw here.
         if (!stick.current) setScrollTop(el.scrollTop);
@@ -394,25 +413,26 @@ function Row(props: {
         </span>
       )}
       {props.timestamps && line.t && <span className="log-time">{formatTime(line.t)}</span>}
-      {spans.map((s, i) => (
-        <span
-          key={i}
-          style={
-            s.fg || s.bg || s.bold || s.dim || s.italic || s.underline
-              ? {
-                  color: s.fg,
-                  background: s.bg,
-                  fontWeight: s.bold ? 700 : undefined,
-                  opacity: s.dim ? 0.7 : undefined,
-                  fontStyle: s.italic ? 'italic' : undefined,
-                  textDecoration: s.underline ? 'underline' : undefined,
-                }
-              : undefined
-          }
-        >
-          {props.search ? highlight(s.text, props.search) : s.text}
-        </span>
-      ))}
+      {spans.map((s, i) =>
+        // Plain text needs no element of its own: fewer nodes to build, style and lay out per row.
+        s.fg || s.bg || s.bold || s.dim || s.italic || s.underline ? (
+          <span
+            key={i}
+            style={{
+              color: s.fg,
+              background: s.bg,
+              fontWeight: s.bold ? 700 : undefined,
+              opacity: s.dim ? 0.7 : undefined,
+              fontStyle: s.italic ? 'italic' : undefined,
+              textDecoration: s.underline ? 'underline' : undefined,
+            }}
+          >
+            {props.search ? highlight(s.text, props.search) : s.text}
+          </span>
+        ) : (
+          <Fragment key={i}>{props.search ? highlight(s.text, props.search) : s.text}</Fragment>
+        ),
+      )}
     </div>
   );
 }

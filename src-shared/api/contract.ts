@@ -284,7 +284,7 @@ export interface EventPayloads {
   'bundles:changed': BundleInfo[];
   /** The running operation progressed, finished or failed. */
   'operation:changed': OperationState;
-  /** A batch of log lines for a subscription (about every 30 ms); `dropped` counts lines skipped to keep up. */
+  /** A batch of log lines for a subscription (about every 50 ms); `dropped` counts lines skipped to keep up. */
   'logs:chunk': { id: string; lines: LogLine[]; dropped?: number };
   /** Terminal output for a session. */
   'terminal:data': { id: string; data: string };
