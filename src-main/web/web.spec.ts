@@ -167,6 +167,7 @@ describe('what the dashboard shows', () => {
             image: 'img',
             imageId: 'sha256:1',
             state: 'exited',
+            status: 'Exited (0) 1 minute ago',
             labels: {},
             ports: [],
           },
@@ -181,6 +182,7 @@ describe('what the dashboard shows', () => {
             imageId: 'sha256:1',
             state: 'running',
             health: 'healthy',
+            status: 'Up 2 minutes (healthy)',
             labels: {},
             ports: [
               { private: 80, public: 8080, ip: '127.0.0.1' },
@@ -285,6 +287,7 @@ describe('container state from engine events', () => {
           imageId: 'sha256:1',
           state: 'running',
           health: 'healthy',
+          status: 'Up 2 minutes (healthy)',
           labels: {},
           ports: [],
         },

@@ -11,6 +11,8 @@ export interface ContainerState {
   containerName: string;
   state: string;
   health?: string | undefined;
+  /** The engine's summary, such as `Up 3 minutes` or `Up Less than a second`. */
+  status: string;
   labels: Record<string, string>;
   /** The image as the container names it, and the ID it runs. */
   image: string;
@@ -43,6 +45,7 @@ export async function listContainers(docker: Docker): Promise<Map<string, Contai
       containerName: (c.Names[0] ?? '').replace(/^\//, ''),
       state: c.State,
       health,
+      status,
       labels: c.Labels,
       image: c.Image,
       imageId: c.ImageID,

@@ -283,13 +283,11 @@ async function ensureImages(
   }
 }
 
-/** How long a container without a healthcheck must stay up to count as started. */
-const SETTLE_MS = 1000;
-
-async function upFor(docker: Docker, id: string): Promise<number> {
-  const info = await docker.getContainer(id).inspect();
-  return info.State.Running ? Date.now() - Date.parse(info.State.StartedAt) : 0;
-}
+/**
+ * How long a container without a healthcheck must be seen running to count as
+ * started, unless the engine already says it has been up for a second or more.
+ */
+const SETTLE_MS = 500;
 
 /** Waits until each container runs (and is healthy where it has a healthcheck). */
 async function waitForContainers(
@@ -304,7 +302,6 @@ async function waitForContainers(
   const pending = new Set(names);
   while (pending.size) {
     const now = await listContainers(docker);
-    const settling: { name: string; id: string }[] = [];
     for (const name of [...pending]) {
       const c = now.get(name);
       const state = c ? c.state : 'missing';
@@ -317,8 +314,9 @@ async function waitForContainers(
         // A process that dies at once is "running" for a moment: only a
         // container that has stayed up for a little while counts as started.
         if (!firstRunning.has(name)) firstRunning.set(name, Date.now());
-        if (c.health || Date.now() - firstRunning.get(name)! >= SETTLE_MS) pending.delete(name);
-        else settling.push({ name, id: c.id });
+        const upAWhile = !/^Up Less than a second/.test(c.status);
+        if (c.health || upAWhile || Date.now() - firstRunning.get(name)! >= SETTLE_MS)
+          pending.delete(name);
       } else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
         const info = await docker.getContainer(c.id).inspect();
         const logs = await lastLogLines(docker, c.id);
@@ -333,9 +331,6 @@ async function waitForContainers(
         );
       }
     }
-    // Containers that were already up long before need no waiting: ask the engine, all at once.
-    const ages = await Promise.all(settling.map((s) => upFor(docker, s.id)));
-    settling.forEach((s, i) => ages[i]! >= SETTLE_MS && pending.delete(s.name));
     if (!pending.size) break;
     if (Date.now() > deadline)
       throw new DustyError(
