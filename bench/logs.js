@@ -13,14 +13,13 @@
  * BENCH_STRICT=1 makes a missed target exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { benchDusty, CHROMIUM_ARGS } from './support.js';
+import { benchDusty } from './support.js';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
-const { dir, project: PROJECT, specs, dusty, startUi } = benchDusty('logs');
+const { dir, project: PROJECT, specs, startUi, upAndFind, launchBrowser } = benchDusty('logs');
 
 writeFileSync(
   join(specs, 'bundles', 'flood.yml'),
@@ -92,31 +91,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let ui;
 let browser;
 try {
-  dusty('config', 'set', 'specs_repo', specs);
-  dusty('config', 'set', 'nginx_image', 'dusty-nginx:local');
-  dusty('bundles', 'activate', 'flood');
-  dusty('up', '--no-pull');
-  const id = spawnSync(
-    'docker',
-    [
-      'ps',
-      '-q',
-      '--filter',
-      `label=com.docker.compose.project=${PROJECT}`,
-      '--filter',
-      'label=com.docker.compose.service=flood',
-    ],
-    { encoding: 'utf8' },
-  ).stdout.trim();
-  if (!id) throw new Error('the flood container is not running');
+  const id = upAndFind('flood', 'flood');
 
   ui = await startUi();
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 820 },
-  });
+  browser = await launchBrowser();
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(ui.url);
   await page.getByRole('tab', { name: 'Containers', exact: true }).click();

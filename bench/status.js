@@ -11,14 +11,13 @@
  * Prints p50 and p95; target p95 < 300 ms. BENCH_STRICT=1 makes a missed target exit 1.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { benchDusty, CHROMIUM_ARGS } from './support.js';
+import { benchDusty } from './support.js';
 
 const samplesArg = process.argv.indexOf('--samples');
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 25;
-const { dir, project: PROJECT, specs, dusty, startUi } = benchDusty('status');
+const { dir, project: PROJECT, specs, startUi, upAndFind, launchBrowser } = benchDusty('status');
 
 const APPS = ['alpha', 'beta', 'gamma'];
 writeFileSync(
@@ -45,31 +44,10 @@ const pct = (sorted, p) =>
 let ui;
 let browser;
 try {
-  dusty('config', 'set', 'specs_repo', specs);
-  dusty('config', 'set', 'nginx_image', 'dusty-nginx:local');
-  dusty('bundles', 'activate', 'trio');
-  dusty('up', '--no-pull');
-  const id = spawnSync(
-    'docker',
-    [
-      'ps',
-      '-q',
-      '--filter',
-      `label=com.docker.compose.project=${PROJECT}`,
-      '--filter',
-      'label=com.docker.compose.service=beta',
-    ],
-    { encoding: 'utf8' },
-  ).stdout.trim();
-  if (!id) throw new Error('beta is not running');
+  const id = upAndFind('trio', 'beta');
 
   ui = await startUi();
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 820 },
-  });
+  browser = await launchBrowser();
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.goto(ui.url);
   await page.getByRole('tab', { name: 'Containers', exact: true }).click();

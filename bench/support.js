@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
@@ -68,5 +69,36 @@ export function benchDusty(name) {
       child.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
     });
 
-  return { dir, project, env, specs, dusty, startUi };
+  /** Brings the bundle up and gives the running container of `service`. */
+  const upAndFind = (bundle, service) => {
+    dusty('config', 'set', 'specs_repo', specs);
+    dusty('config', 'set', 'nginx_image', 'dusty-nginx:local');
+    dusty('bundles', 'activate', bundle);
+    dusty('up', '--no-pull');
+    const id = spawnSync(
+      'docker',
+      [
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--filter',
+        `label=com.docker.compose.service=${service}`,
+      ],
+      { encoding: 'utf8' },
+    ).stdout.trim();
+    if (!id) throw new Error(`${service} is not running`);
+    return id;
+  };
+
+  /** Debian's Chromium, headless, with a profile of its own. */
+  const launchBrowser = () =>
+    chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 820 },
+    });
+
+  return { dir, project, env, specs, dusty, startUi, upAndFind, launchBrowser };
 }

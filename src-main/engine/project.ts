@@ -19,6 +19,7 @@ import {
   syncRepos,
   type RepoInfo,
 } from './repos/repos.js';
+import { Platform } from './platform.js';
 import { loadSpecs } from './specs/load.js';
 import type { ValidationResult } from './specs/validate.js';
 import { writeFileAtomic } from './state/files.js';
@@ -45,8 +46,9 @@ export interface CompiledProject {
 export class Project {
   constructor(
     readonly store: StateStore,
-    /** Where the engine runs; native unless the platform layer says otherwise. */
-    private readonly platformFacts: () => Promise<PlatformFacts> = async () => nativeFacts(store),
+    /** Where the engine runs: by default the configured provider's facts. */
+    private readonly platformFacts: () => Promise<PlatformFacts> = async () =>
+      (await Platform.create(store)).facts(),
   ) {}
 
   /** The specs repo folder: a local path as configured, or Dusty's clone of a git URL. */
@@ -124,15 +126,4 @@ export class Project {
       writeFileAtomic(join(dir, 'hosts'), output.hosts, 0o644),
     ]);
   }
-}
-
-/** Facts for the local engine on Linux. */
-export function nativeFacts(store: StateStore): PlatformFacts {
-  return {
-    engineAddress: '127.0.0.1',
-    publishAddress: '127.0.0.1',
-    dustyDir: store.home,
-    persistDir: store.persistDir,
-    repoMount: { type: 'bind' },
-  };
 }

@@ -200,22 +200,32 @@ export async function planContainerCleanup(
   };
 }
 
-/** Removes exactly the plan's containers, with their anonymous volumes. */
-export async function removeContainers(
-  docker: Docker,
+/** What a removal did: the items removed and those that failed, with the engine's reason. */
+export interface RemovalOutcome {
+  removed: CleanupItem[];
+  failed: { item: CleanupItem; error: string }[];
+}
+
+/** Removes each item of a plan with `remove`, going on past failures. */
+async function removeEach(
   plan: CleanupPlan,
-): Promise<{ removed: CleanupItem[]; failed: { item: CleanupItem; error: string }[] }> {
-  const removed: CleanupItem[] = [];
-  const failed: { item: CleanupItem; error: string }[] = [];
+  remove: (item: CleanupItem) => Promise<void>,
+): Promise<RemovalOutcome> {
+  const out: RemovalOutcome = { removed: [], failed: [] };
   for (const item of plan.items) {
     try {
-      await docker.getContainer(item.id).remove({ v: true });
-      removed.push(item);
+      await remove(item);
+      out.removed.push(item);
     } catch (e) {
-      failed.push({ item, error: (e as Error).message });
+      out.failed.push({ item, error: (e as Error).message });
     }
   }
-  return { removed, failed };
+  return out;
+}
+
+/** Removes exactly the plan's containers, with their anonymous volumes. */
+export function removeContainers(docker: Docker, plan: CleanupPlan): Promise<RemovalOutcome> {
+  return removeEach(plan, (item) => docker.getContainer(item.id).remove({ v: true }));
 }
 
 /**
@@ -257,19 +267,8 @@ export async function planImageCleanup(
 }
 
 /** Removes exactly the plan's images (each tag, so an image with several tags goes too). */
-export async function removeImages(
-  docker: Docker,
-  plan: CleanupPlan,
-): Promise<{ removed: CleanupItem[]; failed: { item: CleanupItem; error: string }[] }> {
-  const removed: CleanupItem[] = [];
-  const failed: { item: CleanupItem; error: string }[] = [];
-  for (const item of plan.items) {
-    try {
-      for (const ref of item.refs) await docker.getImage(ref).remove({ noprune: false });
-      removed.push(item);
-    } catch (e) {
-      failed.push({ item, error: (e as Error).message });
-    }
-  }
-  return { removed, failed };
+export function removeImages(docker: Docker, plan: CleanupPlan): Promise<RemovalOutcome> {
+  return removeEach(plan, async (item) => {
+    for (const ref of item.refs) await docker.getImage(ref).remove({ noprune: false });
+  });
 }
