@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, performance, setTimeout, document, window, requestAnimationFrame, PerformanceObserver */
+/* global Buffer, process, console, performance, setTimeout, document, window, requestAnimationFrame, PerformanceObserver */
 /**
  * The Logs view under a flood: a container printing as fast as it can (`yes`).
  * In the same run, counts the lines per second that reach the dashboard's view
@@ -7,7 +7,10 @@
  * and watches the page's main thread (long tasks and gaps between animation
  * frames) while it runs. Run after a build (`npm run build`):
  *
- *   node bench/logs.js [--seconds N]
+ *   node bench/logs.js [--seconds N] [--trace FILE]
+ *
+ * `--trace` writes a Chromium trace of the measured window (open it in the
+ * Performance panel or Perfetto) to see what the page's long tasks were.
  *
  * Targets: view rate >= 0.5 x raw rate, longest stall <= 100 ms.
  * BENCH_STRICT=1 makes a missed target exit 1.
@@ -19,6 +22,8 @@ import { benchDusty } from './support.js';
 
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
+const traceArg = process.argv.indexOf('--trace');
+const TRACE = traceArg > 0 ? process.argv[traceArg + 1] : null;
 const { dir, project: PROJECT, specs, startUi, upAndFind, launchBrowser } = benchDusty('logs');
 
 writeFileSync(
@@ -87,6 +92,22 @@ async function installMonitor(page) {
   });
 }
 
+/** Stops the trace and writes it to `file`. */
+async function saveTrace(cdp, file) {
+  const done = cdp.Tracing.tracingComplete();
+  await cdp.Tracing.end();
+  const { stream } = await done;
+  let out = '';
+  for (;;) {
+    const r = await cdp.IO.read({ handle: stream });
+    out += r.base64Encoded ? Buffer.from(r.data, 'base64').toString() : r.data;
+    if (r.eof) break;
+  }
+  await cdp.IO.close({ handle: stream });
+  writeFileSync(file, out);
+  console.log(`  trace written to ${file}`);
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let ui;
 let browser;
@@ -95,38 +116,60 @@ try {
 
   ui = await startUi();
   browser = await launchBrowser();
-  const page = browser.pages()[0] ?? (await browser.newPage());
+  const page = browser;
   await page.goto(ui.url);
-  await page.getByRole('tab', { name: 'Containers', exact: true }).click();
+  await page.click('tab', 'Containers');
+  await page.waitFor(() => !!document.querySelector('button[aria-label="Logs of flood"]'));
+  await sleep(1000); // the page settles: the baseline is the machine's, not the first render's
   // Baseline: the same machine load (the flood and a raw follower) with the page not following logs.
   await installMonitor(page);
   const idleRaw = rawFollower(id);
   await sleep(3000);
   const idle = await page.evaluate(() => window.__stall);
   idleRaw.child.kill();
-  await page.getByRole('button', { name: 'Logs of flood', exact: true }).click();
-  const view = page.getByRole('log', { name: 'Log lines' });
-  await page.waitForFunction(
+  await page.click('button', 'Logs of flood');
+  const received = () =>
+    page.evaluate(() =>
+      Number(
+        document.querySelector('[role=log][aria-label="Log lines"]')?.getAttribute('data-received'),
+      ),
+    );
+  await page.waitFor(
     () => Number(document.querySelector('[role=log]')?.getAttribute('data-received')) > 0,
   );
   await sleep(2000); // warm up: the tail and the first bursts
 
   await installMonitor(page);
+  const cdp = TRACE ? page.client : null;
+  await cdp?.Tracing.start({
+    transferMode: 'ReturnAsStream',
+    traceConfig: {
+      includedCategories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'v8',
+        'v8.execute',
+        'blink.gc',
+        'disabled-by-default-v8.gc',
+        'toplevel',
+      ],
+    },
+  });
   const raw = rawFollower(id);
   await sleep(500);
-  const viewStart = Number(await view.getAttribute('data-received'));
+  const viewStart = await received();
   const rawStart = raw.lines;
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
-  const viewEnd = Number(await view.getAttribute('data-received'));
+  const viewEnd = await received();
   const rawEnd = raw.lines;
   const elapsed = (performance.now() - t0) / 1000;
   const stall = await page.evaluate(() => window.__stall);
-  const skipped = await page
-    .getByRole('status')
-    .filter({ hasText: 'lines received' })
-    .textContent();
+  const skipped = await page.evaluate(
+    () => document.querySelector('.log-status[role=status]')?.textContent,
+  );
   raw.child.kill();
+  if (cdp) await saveTrace(cdp, TRACE);
 
   const viewRate = (viewEnd - viewStart) / elapsed;
   const rawRate = (rawEnd - rawStart) / elapsed;
@@ -152,7 +195,7 @@ try {
   console.log(ok ? '  targets met' : '  TARGET MISSED');
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 } finally {
-  await browser?.close().catch(() => undefined);
+  await browser?.close();
   ui?.child.kill();
   const ids = spawnSync(
     'docker',

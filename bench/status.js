@@ -48,15 +48,14 @@ try {
 
   ui = await startUi();
   browser = await launchBrowser();
-  const page = browser.pages()[0] ?? (await browser.newPage());
+  const page = browser;
   await page.goto(ui.url);
-  await page.getByRole('tab', { name: 'Containers', exact: true }).click();
+  await page.click('tab', 'Containers');
   const stateIs = (s) =>
-    page.waitForFunction(
+    page.waitFor(
       (want) =>
         document.querySelector('tr[aria-label="beta"]')?.getAttribute('data-state') === want,
       s,
-      { timeout: 20_000 },
     );
   await stateIs('running');
   // The page notes (on its own clock, epoch ms) when beta's row changes state.
@@ -105,7 +104,7 @@ try {
   console.log(ok ? '  target met' : '  TARGET MISSED');
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 } finally {
-  await browser?.close().catch(() => undefined);
+  await browser?.close();
   ui?.child.kill();
   const ids = spawnSync(
     'docker',

@@ -1,4 +1,4 @@
-/* global process, URL */
+/* global process, URL, setTimeout, document, location */
 /**
  * What the dashboard benchmarks share: the built code to run, a throw-away
  * Dusty (its own home, Compose project, hosts file and specs folder), the
@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import CDP from 'chrome-remote-interface';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
@@ -54,10 +54,16 @@ export function benchDusty(name) {
   /** Starts `dusty ui` and resolves with its process and tokened URL. */
   const startUi = () =>
     new Promise((resolve, reject) => {
-      const child = spawn('node', [join(DIST, 'src-main/web/ui-main.js'), '--no-open'], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      // DUSTY_BENCH_UI_NODE_ARGS passes flags to the server's Node, e.g. `--cpu-prof` to profile it.
+      const nodeArgs = (process.env.DUSTY_BENCH_UI_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const child = spawn(
+        'node',
+        [...nodeArgs, join(DIST, 'src-main/web/ui-main.js'), '--no-open'],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       const onData = (d) => {
         out += d.toString();
@@ -91,14 +97,95 @@ export function benchDusty(name) {
     return id;
   };
 
-  /** Debian's Chromium, headless, with a profile of its own. */
-  const launchBrowser = () =>
-    chromium.launchPersistentContext(mkdtempSync(join(dir, 'chromium-')), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 820 },
-    });
+  /** Debian's Chromium, headless, with a profile of its own, driven bare (see `launchBareChromium`). */
+  const launchBrowser = () => launchBareChromium(mkdtempSync(join(dir, 'chromium-')));
 
   return { dir, project, env, specs, dusty, startUi, upAndFind, launchBrowser };
+}
+
+/**
+ * Chromium driven over a bare DevTools connection that turns on no domain.
+ * Playwright turns on the Network domain for every page, and Chromium then
+ * copies every WebSocket frame to the driver: for the logs bench, the whole
+ * log stream (20 MB in 7 s), serialised in the page's renderer, forwarded by
+ * the browser and parsed by the driver. No person's browser carries that load,
+ * and it took a good share of this machine's two cores from the page measured.
+ */
+export async function launchBareChromium(profile) {
+  const child = spawn(
+    '/usr/bin/chromium',
+    [
+      '--headless',
+      ...CHROMIUM_ARGS,
+      '--remote-debugging-port=0',
+      `--user-data-dir=${profile}`,
+      '--window-size=1280,820',
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const port = await new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d.toString();
+      const m = /DevTools listening on ws:\/\/[^:]+:(\d+)\//.exec(err);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`chromium exited ${code}:\n${err}`)));
+  });
+  const client = await CDP({ port });
+
+  /** Runs `fn(...args)` in the page and gives its (awaited, JSON-able) result. */
+  const evaluate = async (fn, ...args) => {
+    const r = await client.Runtime.evaluate({
+      expression: `(${fn})(...${JSON.stringify(args)})`,
+      awaitPromise: true,
+      returnByValue: true,
+    });
+    if (r.exceptionDetails)
+      throw new Error(
+        `in the page: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`,
+      );
+    return r.result.value;
+  };
+  /** Waits until `fn(...args)` is truthy in the page, and gives its value. */
+  const waitFor = async (fn, ...args) => {
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const v = await evaluate(fn, ...args).catch(() => undefined);
+      if (v) return v;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${fn}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return {
+    client,
+    evaluate,
+    waitFor,
+    async goto(url) {
+      await client.Page.navigate({ url });
+      await waitFor(() => document.readyState === 'complete' && location.href !== 'about:blank');
+    },
+    /** Clicks the control with this role and accessible name (its label, else its text). */
+    async click(role, name) {
+      await waitFor(
+        (role, name) => {
+          const all = [
+            ...document.querySelectorAll(role === 'button' ? 'button' : `[role=${role}]`),
+          ];
+          const el = all.find(
+            (e) => (e.getAttribute('aria-label') ?? e.textContent.trim()) === name,
+          );
+          el?.click();
+          return !!el;
+        },
+        role,
+        name,
+      );
+    },
+    async close() {
+      await client.close().catch(() => undefined);
+      child.kill();
+    },
+  };
 }

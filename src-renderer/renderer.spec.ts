@@ -52,6 +52,40 @@ describe('the log buffer', () => {
     expect(b.matchCount()).toBe(2);
     expect(b.line(b.matchAt(0))?.x).toBe('x2');
   });
+  it('finds the same lines as a line-by-line search, however the lines arrive', () => {
+    // A seeded generator: the same cases every run.
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const words = ['GET', 'get', 'post', 'Error', '\x1b[1mbold\x1b[0m', 'İstanbul', 'api', 'x'];
+    const all: ReturnType<typeof line>[] = [];
+    const b = new LogBuffer(300);
+    for (let k = 0; k < 120; k++) {
+      const batch = Array.from({ length: rand(9) }, () =>
+        line(
+          Array.from({ length: rand(4) }, () => words[rand(words.length)]).join(' '),
+          ['web', 'api', 'worker'][rand(3)],
+        ),
+      );
+      all.push(...batch);
+      b.push(batch);
+      // A filter set midway follows the lines that arrive after it.
+      if (k === 60) b.setFilter('get');
+    }
+    expect(b.matchCount()).toBeGreaterThan(0);
+    for (const q of ['get', 'API', 'bold', 'i̇stanbul', 'error x', 'nothing', 'w']) {
+      b.setFilter(q);
+      const want = all
+        .map((l, n) => ({ l, n }))
+        .filter(({ n }) => n >= all.length - 300)
+        .filter(
+          ({ l }) =>
+            stripAnsi(l.x).toLowerCase().includes(q.toLowerCase()) || l.c.includes(q.toLowerCase()),
+        )
+        .map(({ n }) => n);
+      const got = Array.from({ length: b.matchCount() }, (_, i) => b.matchAt(i));
+      expect(got, q).toEqual(want);
+    }
+  });
   it('clears', () => {
     const b = new LogBuffer(5);
     b.push([line('a')], 7);
