@@ -93,6 +93,14 @@ afterAll(() => {
 });
 
 describe('dusty validate', () => {
+  it('prints the version from package.json', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const r = dusty('--version');
+    expect([r.code, r.stdout.trim()]).toEqual([0, version]);
+  });
+
   it('says the example specs repo is valid and exits 0', () => {
     const r = ok('validate', EXAMPLE_SPECS);
     expect(r.stdout).toBe('valid: 9 apps, 2 services, 1 libs, 5 bundles\n');

@@ -3,7 +3,7 @@
  * program, a host name that does not resolve, a missing hosts entry repaired
  * with --fix; a dump with no asset contents and no env override values.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,8 +84,11 @@ describe('dusty dump', () => {
       `hosts.apply ok\nfetch https://deploy:tok-abc-123@git.example.com/x.git\nlast line ${ENV_VALUE}\n`,
     );
     const r = expectCode(await dusty.run(['dump'], { DUSTY_HELPER_AUDIT_LOG: audit }), 0);
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     for (const needle of [
-      'dusty: 0.1.0',
+      `dusty: ${pkg.version}`,
       `node: ${process.version}`,
       'engine: Docker',
       'compose: docker-compose',

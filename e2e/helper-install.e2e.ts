@@ -110,9 +110,13 @@ describe('helper installation', () => {
     const exited = new Promise<number | null>((r) => served.on('exit', (code) => r(code)));
     try {
       for (let i = 0; i < 100 && !existsSync(p.socket); i += 1) await sleep(50);
+      // The installed copy knows the version it was installed from.
+      const { version } = JSON.parse(
+        readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+      ) as { version: string };
       expect(await request(p.socket, 'version')).toMatchObject({
         ok: true,
-        result: { ownerUid: OWNER },
+        result: { ownerUid: OWNER, version },
       });
       const applied = await request(p.socket, 'hosts.apply', {
         entries: [{ ip: '127.0.0.1', hostname: 'x.local' }],

@@ -25,7 +25,7 @@ import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
 import { defaultDustyHome, StateStore } from '../engine/state/store.js';
 import { ApiService, type ApiClient } from '../web/api-service.js';
 import { appRoot, rendererDir } from '../web/paths.js';
-import { VERSION } from '../web/ui.js';
+import { dustyVersion } from '../version.js';
 import { offerHelperOnce, type HelperInstaller } from './helper-offer.js';
 import { sudoHelperInstaller } from './helper-installer.js';
 import {
@@ -65,7 +65,7 @@ async function start() {
     applyHosts: hostsApplier(),
     ensureEngine: engineEnsurer(docker),
     shell: 'electron',
-    version: VERSION,
+    version: dustyVersion(),
   });
   const installer: HelperInstaller = sudoHelperInstaller();
 

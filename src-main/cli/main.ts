@@ -1,6 +1,7 @@
 /** The `dusty` command line. */
 import { Command, CommanderError } from 'commander';
 import { DustyError } from '../engine/project.js';
+import { dustyVersion } from '../version.js';
 import { printProblems, red } from './output.js';
 
 type Register = (program: Command) => void;
@@ -32,7 +33,7 @@ const groups: { commands: string[]; load: () => Promise<Register> }[] = [
 
 const program = new Command('dusty')
   .description('Docker-based development environments from a specs repo')
-  .version('0.1.0')
+  .version(dustyVersion())
   .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride();

@@ -249,8 +249,13 @@ export async function installHelper(plan: InstallPlan, deps: InstallDeps): Promi
   const messages: string[] = [];
   const staging = `${plan.installDir}.new-${randomBytes(4).toString('hex')}`;
   await mkdir(path.join(staging, 'node_modules'), { recursive: true, mode: 0o755 });
-  // Only what serve-main imports: the helper, the platform layer, the shared protocol, zod.
-  for (const part of ['dist/src-main/helper', 'dist/src-main/platform', 'dist/src-shared']) {
+  // Only what serve-main imports: the helper, the platform layer, the shared protocol, the version, zod.
+  for (const part of [
+    'dist/src-main/helper',
+    'dist/src-main/platform',
+    'dist/src-shared',
+    'dist/src-main/version.js',
+  ]) {
     await cp(path.join(plan.sourceRoot, part), path.join(staging, part), {
       recursive: true,
       filter: (src) => !src.endsWith('.map'),

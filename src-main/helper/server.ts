@@ -32,6 +32,7 @@ import { startNativeEngine } from '../platform/native-engine.js';
 import type { EngineStartOutcome } from '../platform/native-engine.js';
 import { reloadNfsExports } from '../platform/nfs-server.js';
 import type { NfsReloadOutcome } from '../platform/nfs-server.js';
+import { dustyVersion } from '../version.js';
 import { AuditLog } from './audit.js';
 import type { PeerIdentifier } from './peer.js';
 import { LinuxPeerIdentifier, NoPeerIdentifier, peerAllowed } from './peer.js';
@@ -103,17 +104,6 @@ export function primaryGidOf(uid: number, passwd = '/etc/passwd'): number {
     // no passwd file: fall through
   }
   return uid;
-}
-
-function helperVersion(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 class OpError extends Error {
@@ -212,7 +202,7 @@ export async function serveHelper(options: ServeOptions): Promise<RunningHelper>
   const startEngine = options.startEngine ?? (() => startNativeEngine({ runner }));
   const reloadExports =
     options.reloadExports ?? ((file: string) => reloadNfsExports(file, { runner }));
-  const version = helperVersion();
+  const version = dustyVersion();
 
   for (const file of [hostsFile, exportsFile]) {
     if (await recoverInterruptedWrite(file)) log(`finished an interrupted write of ${file}`);

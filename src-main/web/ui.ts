@@ -6,8 +6,7 @@ import type { Project } from '../engine/project.js';
 import { ApiService } from './api-service.js';
 import { rendererDir } from './paths.js';
 import { startUiServer, type UiServer } from './server.js';
-
-export const VERSION = '0.1.0';
+import { dustyVersion } from '../version.js';
 
 export interface RunningUi extends UiServer {
   service: ApiService;
@@ -28,7 +27,7 @@ export async function runUi(
     applyHosts: hostsApplier(),
     ensureEngine: engineEnsurer(docker, undefined, project.store),
     shell: 'web',
-    version: VERSION,
+    version: dustyVersion(),
   });
   await service.start();
   const server = await startUiServer({

@@ -20,7 +20,6 @@ import {
 import {
   buildDump,
   DEFAULT_AUDIT_LOG,
-  dustyVersion,
   runDoctor,
   type CheckResult,
 } from '../../engine/doctor/index.js';
@@ -39,6 +38,7 @@ import {
   sweepTestRun,
   type TestEvent,
 } from '../../engine/testing/index.js';
+import { dustyVersion } from '../../version.js';
 import { getProject } from '../context.js';
 import { bold, dim, green, red, table, yellow } from '../output.js';
 
@@ -351,7 +351,7 @@ function registerDoctor(program: Command) {
       const deps = {
         project: getProject(),
         docker: d,
-        dustyVersion: await dustyVersion(),
+        dustyVersion: dustyVersion(),
         helper: {
           available: () => helper.available(),
           call: async (_op: 'version', _p: Record<string, never>) => helper.call('version', {}),

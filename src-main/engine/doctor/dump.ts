@@ -4,34 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { release, type as osType, arch } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { readSection } from '../../platform/section-text.js';
 import { detectCompose, projectName } from '../docker/compose-runner.js';
 import type { Project } from '../project.js';
 import { listContainers } from '../runtime/containers.js';
+import { dustyVersion } from '../../version.js';
 import { REDACTED, redactText } from './redact.js';
 
 export const DEFAULT_AUDIT_LOG = '/var/log/dusty-helper.log';
-
-/** Dusty's version, from the package.json above this file (in the source tree or in dist). */
-export async function dustyVersion(): Promise<string> {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'dusty' && pkg.version) return pkg.version;
-    } catch {
-      // not here; look one folder up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
 
 export interface DumpDeps {
   project: Project;
@@ -66,7 +47,7 @@ export async function buildDump(deps: DumpDeps): Promise<string> {
   const secrets: string[] = [];
 
   section('Versions');
-  lines.push(`dusty: ${await dustyVersion()}`);
+  lines.push(`dusty: ${dustyVersion()}`);
   lines.push(`node: ${process.version}`);
   lines.push(`os: ${await osName()}`);
   lines.push(
