@@ -58,7 +58,7 @@ export function benchDusty(name) {
       const nodeArgs = (process.env.DUSTY_BENCH_UI_NODE_ARGS ?? '').split(' ').filter(Boolean);
       const child = spawn(
         'node',
-        [...nodeArgs, join(DIST, 'src-main/web/ui-main.js'), '--no-open'],
+        [...nodeArgs, join(DIST, 'src-main/cli/main.js'), 'ui', '--no-open'],
         {
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
