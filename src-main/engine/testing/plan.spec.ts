@@ -54,14 +54,32 @@ describe('suite script', () => {
 });
 
 describe('testing image', () => {
-  it('changes its hash with the test section or the base image, not with key order', () => {
-    const a = TestSpecSchema.parse({ image: 'busybox', once: ['x'] });
-    const b = TestSpecSchema.parse({ once: ['x'], image: 'busybox' });
-    expect(testingHash(a, 'sha256:1')).toBe(testingHash(b, 'sha256:1'));
-    expect(testingHash(a, 'sha256:1')).not.toBe(testingHash(a, 'sha256:2'));
-    expect(testingHash(a, 'sha256:1')).not.toBe(
-      testingHash(TestSpecSchema.parse({ image: 'busybox', once: ['y'] }), 'sha256:1'),
-    );
+  it('changes its hash with what the image is made from, and only with that', () => {
+    const withTest = (test: Record<string, unknown>): TestTarget => ({
+      ...target(),
+      test: TestSpecSchema.parse({ image: 'busybox', ...test }),
+    });
+    const binds = ['/home/a/web:/srv/web', '/home/a/g:/opt/g'];
+    const base = testingHash(withTest({ once: ['x'] }), binds, 'sha256:1');
+    // The same image: suites and their descriptions, bind order, where the repos sit on this machine.
+    for (const same of [
+      testingHash(
+        withTest({ once: ['x'], suites: [{ name: 'u', description: 'new', command: ['t'] }] }),
+        binds,
+        'sha256:1',
+      ),
+      testingHash(withTest({ once: ['x'] }), [...binds].reverse(), 'sha256:1'),
+      testingHash(withTest({ once: ['x'] }), ['/other/web:/srv/web', '/x/g:/opt/g'], 'sha256:1'),
+    ])
+      expect(same).toBe(base);
+    // Another image: the base, the once commands, the working folder, the mount points.
+    for (const other of [
+      testingHash(withTest({ once: ['x'] }), binds, 'sha256:2'),
+      testingHash(withTest({ once: ['y'] }), binds, 'sha256:1'),
+      testingHash({ ...withTest({ once: ['x'] }), workdir: '/app' }, binds, 'sha256:1'),
+      testingHash(withTest({ once: ['x'] }), ['/home/a/web:/app'], 'sha256:1'),
+    ])
+      expect(other).not.toBe(base);
   });
 
   it('gets a valid repository name per project', () => {

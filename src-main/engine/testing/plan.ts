@@ -110,23 +110,22 @@ export function testingRepo(project: string, target: string): string {
   return `dusty-testing/${project === 'dusty' ? '' : `${dockerName(project)}.`}${dockerName(target)}`;
 }
 
-/** The testing image's tag: it changes when the test section or the base image does. */
-export function testingHash(test: TestSpec, baseImageId: string): string {
+/**
+ * The testing image's tag: it covers what the image is made from (the `once`
+ * script, where it runs, what is mounted where, and the base image), so
+ * editing a suite or its description reuses the image.
+ */
+export function testingHash(
+  target: TestTarget,
+  binds: readonly string[],
+  baseImageId: string,
+): string {
+  // Only the container side of a bind: the same specs on another machine give the same tag.
+  const mounts = binds.map((b) => b.slice(b.indexOf(':') + 1)).sort();
   return createHash('sha256')
-    .update(JSON.stringify({ test: sortKeys(test), base: baseImageId }))
+    .update(JSON.stringify({ script: onceScript(target), mounts, base: baseImageId }))
     .digest('hex')
     .slice(0, 16);
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-    );
-  return v;
 }
 
 /** The script of the container whose result becomes the testing image. */

@@ -341,7 +341,7 @@ class TestRun {
       );
     const baseId = await this.baseImage(target, repoPath);
     const repo = testingRepo(projectName(), target.name);
-    const tag = `${repo}:${testingHash(target.test, baseId)}`;
+    const tag = `${repo}:${testingHash(target, binds, baseId)}`;
     let previous: string | undefined;
     try {
       previous = (await this.docker.getImage(tag).inspect()).Id;
