@@ -4,7 +4,18 @@
  * removing it all. Plus the CLI commands' wiring.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -141,6 +152,80 @@ describe('helper installation', () => {
     }
     expect(readFileSync(p.hosts, 'utf8')).toBe('127.0.0.1 localhost\n');
     for (const gone of [installDir, unitFile, p.socket]) expect(existsSync(gone)).toBe(false);
+  });
+
+  it('installs from the packaged app: Electron’s whole folder, run as Node (stand-in: Node in a folder of its own, since Electron cannot be downloaded here)', async () => {
+    const p = makePaths('127.0.0.1 localhost\n');
+    paths = p;
+    // The app's layout: its binary, the resources it needs beside it, and a relative symlink (as in macOS frameworks).
+    const bundle = path.join(p.dir, 'Dusty');
+    mkdirSync(path.join(bundle, 'resources'), { recursive: true });
+    copyFileSync(process.execPath, path.join(bundle, 'dusty'));
+    writeFileSync(path.join(bundle, 'resources', 'app.pak'), 'resources Electron needs\n');
+    symlinkSync('resources', path.join(bundle, 'Resources'));
+    const env = installEnv(p, { DUSTY_HELPER_NO_START: '1' });
+    const install = spawnSync(
+      path.join(bundle, 'dusty'),
+      [
+        INSTALL_MAIN,
+        'install',
+        '--owner',
+        String(OWNER),
+        '--source',
+        ROOT,
+        '--electron-bundle',
+        bundle,
+      ],
+      { env, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(install.stderr).toBe('');
+    expect(install.status).toBe(0);
+    const installDir = env.DUSTY_HELPER_INSTALL_DIR ?? '';
+    const copied = path.join(installDir, 'runtime', 'Dusty');
+    expect(readFileSync(path.join(copied, 'resources', 'app.pak'), 'utf8')).toBe(
+      'resources Electron needs\n',
+    );
+    expect(readlinkSync(path.join(copied, 'Resources'))).toBe('resources');
+    expect(existsSync(path.join(installDir, 'node'))).toBe(false);
+    for (const file of walk(installDir)) {
+      const st = lstatSync(file);
+      if (!st.isSymbolicLink()) expect([file, st.uid, st.mode & 0o022]).toEqual([file, 0, 0]);
+    }
+    const unit = readFileSync(env.DUSTY_HELPER_UNIT_FILE ?? '', 'utf8');
+    expect(unit).toContain(
+      `ExecStart=${copied}/dusty ${installDir}/dist/src-main/helper/serve-main.js`,
+    );
+    expect(unit).toContain('Environment=ELECTRON_RUN_AS_NODE=1');
+
+    // The unit's command line, run: the copy serves.
+    const plan = defaultInstallPlan(OWNER, {
+      installDir,
+      nodePath: path.join(bundle, 'dusty'),
+      electronBundle: bundle,
+    });
+    const [runtime, ...args] = serveArgv(plan);
+    expect(runtime).toBe(path.join(copied, 'dusty'));
+    const served = spawn(runtime ?? '', args, { env, stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(p.socket); i += 1) await sleep(50);
+      expect(await request(p.socket, 'version')).toMatchObject({
+        ok: true,
+        result: { ownerUid: OWNER },
+      });
+    } finally {
+      served.kill('SIGKILL');
+    }
+    const uninstall = spawnSync(
+      process.execPath,
+      [INSTALL_MAIN, 'uninstall', '--owner', String(OWNER)],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(uninstall.status).toBe(0);
+    expect(existsSync(installDir)).toBe(false);
   });
 
   it.skipIf(existsSync('/run/systemd/system'))(

@@ -5,6 +5,7 @@
  * a temporary directory); a person running it through sudo gets the defaults,
  * since sudo resets the environment.
  */
+import path from 'node:path';
 import { ExecRunner } from '../platform/command-runner.js';
 import { defaultInstallPlan, installHelper, uninstallHelper } from './install.js';
 
@@ -18,8 +19,12 @@ async function main(): Promise<void> {
   const action = argv[0];
   const owner = option(argv, '--owner');
   const source = option(argv, '--source');
+  // The app runs this step with its Electron as Node; the helper needs all of Electron's folder.
+  const electronBundle = option(argv, '--electron-bundle');
   if ((action !== 'install' && action !== 'uninstall') || !owner || !/^\d+$/.test(owner)) {
-    process.stderr.write('usage: install-main.js install|uninstall --owner UID [--source DIR]\n');
+    process.stderr.write(
+      'usage: install-main.js install|uninstall --owner UID [--source DIR] [--electron-bundle DIR]\n',
+    );
     process.exit(2);
   }
   if (process.getuid?.() !== 0) {
@@ -29,6 +34,7 @@ async function main(): Promise<void> {
   const env = process.env;
   const plan = defaultInstallPlan(Number(owner), {
     ...(source ? { sourceRoot: source } : {}),
+    ...(electronBundle ? { electronBundle: path.resolve(electronBundle) } : {}),
     ...(env.DUSTY_HELPER_INSTALL_DIR ? { installDir: env.DUSTY_HELPER_INSTALL_DIR } : {}),
     ...(env.DUSTY_HELPER_UNIT_FILE ? { unitFile: env.DUSTY_HELPER_UNIT_FILE } : {}),
     ...(env.DUSTY_SOCKET_PATH ? { socketPath: env.DUSTY_SOCKET_PATH } : {}),

@@ -48,13 +48,47 @@ export interface InstallPlan {
   auditLog: string;
   /** The Node binary the unit runs (copied in when its path is not root-only). */
   nodePath: string;
+  /**
+   * In the app, `nodePath` is Electron, which cannot run apart from the
+   * libraries and resources it ships with: this is that folder (the .app
+   * bundle on macOS), copied in whole, its binary run with ELECTRON_RUN_AS_NODE.
+   */
+  electronBundle?: string | undefined;
 }
 
-/** The project root of this running copy (three levels above dist/src-main/helper). */
-export function projectRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+/** The folder Electron ships in, from its binary's path: the .app bundle on macOS, the binary's folder elsewhere. */
+export function electronBundleOf(execPath: string, platform: NodeJS.Platform): string {
+  const app = execPath.lastIndexOf('.app/Contents/');
+  if (platform === 'darwin' && app >= 0) return execPath.slice(0, app + 4);
+  return path.dirname(execPath);
+}
+
+/** This running copy's Electron folder when it is the app, else undefined. */
+function runningElectronBundle(): string | undefined {
+  return process.versions.electron
+    ? electronBundleOf(process.execPath, process.platform)
+    : undefined;
+}
+
+/** The binary the installed unit runs, inside the install folder. */
+export function installedRuntime(plan: InstallPlan): string {
+  if (!plan.electronBundle) return path.join(plan.installDir, 'node');
+  const inside = path.relative(plan.electronBundle, plan.nodePath);
+  if (!inside || inside.startsWith('..') || path.isAbsolute(inside))
+    throw new Error(`${plan.nodePath} is not inside the Electron folder ${plan.electronBundle}`);
+  return path.join(plan.installDir, 'runtime', path.basename(plan.electronBundle), inside);
+}
+
+/**
+ * The project root of this running copy (three levels above
+ * dist/src-main/helper). In the packaged app that is inside app.asar, whose
+ * files are not real files to copy: the helper's are unpacked beside it
+ * (`asarUnpack` in electron-builder.yml), and the install copies from there.
+ */
+export function projectRoot(here = path.dirname(fileURLToPath(import.meta.url))): string {
   const up = here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..';
-  return path.resolve(here, up);
+  const root = path.resolve(here, up);
+  return root.endsWith('.asar') ? `${root}.unpacked` : root;
 }
 
 /** The default plan for `ownerUid` on this machine. */
@@ -108,11 +142,14 @@ export interface InstallCommandOptions {
   nodePath?: string;
   /** Defaults to this running copy's project root. */
   sourceRoot?: string;
+  /** The Electron folder to install with the helper; defaults to this app's when it is Electron. */
+  electronBundle?: string | undefined;
 }
 
 /** The argument vector of the privileged install step. */
 export function buildInstallArgv(options: InstallCommandOptions): string[] {
   const source = options.sourceRoot ?? projectRoot();
+  const bundle = 'electronBundle' in options ? options.electronBundle : runningElectronBundle();
   return [
     options.nodePath ?? process.execPath,
     path.join(source, 'dist/src-main/helper/install-main.js'),
@@ -121,6 +158,7 @@ export function buildInstallArgv(options: InstallCommandOptions): string[] {
     String(options.ownerUid),
     '--source',
     source,
+    ...(bundle ? ['--electron-bundle', bundle] : []),
   ];
 }
 
@@ -143,13 +181,14 @@ function envLines(plan: InstallPlan): [string, string][] {
   if (plan.auditLog !== '/var/log/dusty-helper.log')
     env.push(['DUSTY_HELPER_AUDIT_LOG', plan.auditLog]);
   env.push(['DUSTY_HELPER_UNIT_FILES', plan.unitFile]);
+  if (plan.electronBundle) env.push(['ELECTRON_RUN_AS_NODE', '1']);
   return env;
 }
 
 /** The command the unit runs. */
 export function serveArgv(plan: InstallPlan): string[] {
   return [
-    path.join(plan.installDir, 'node'),
+    installedRuntime(plan),
     path.join(plan.installDir, 'dist/src-main/helper/serve-main.js'),
     '--owner',
     String(plan.ownerUid),
@@ -271,9 +310,19 @@ export async function installHelper(plan: InstallPlan, deps: InstallDeps): Promi
     path.join(staging, 'package.json'),
     `${JSON.stringify({ name: 'dusty-helper', version: pkg.version ?? '0.0.0', type: 'module', private: true }, null, 2)}\n`,
   );
-  // A Node binary the owner could replace would hand them root; copy it unless only root can.
-  await cp(plan.nodePath, path.join(staging, 'node'));
-  await chmod(path.join(staging, 'node'), 0o755);
+  // A Node binary the owner could replace would hand them root, so root gets its own copy.
+  const runtime = installedRuntime({ ...plan, installDir: staging });
+  if (plan.electronBundle) {
+    await cp(
+      plan.electronBundle,
+      path.join(staging, 'runtime', path.basename(plan.electronBundle)),
+      {
+        recursive: true,
+        verbatimSymlinks: true,
+      },
+    );
+  } else await cp(plan.nodePath, runtime);
+  await chmod(runtime, 0o755);
   await chownTreeToRoot(staging);
   await chmod(staging, 0o755);
   const old = `${plan.installDir}.old-${randomBytes(4).toString('hex')}`;
