@@ -15,8 +15,8 @@
  * Targets: view rate >= 0.5 x raw rate, longest stall <= 100 ms.
  * BENCH_STRICT=1 makes a missed target exit 1.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDusty } from './support.js';
 
@@ -24,7 +24,7 @@ const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
 const traceArg = process.argv.indexOf('--trace');
 const TRACE = traceArg > 0 ? process.argv[traceArg + 1] : null;
-const { dir, project: PROJECT, specs, startUi, upAndFind, launchBrowser } = benchDusty('logs');
+const { specs, startUi, upAndFind, launchBrowser, cleanup } = benchDusty('logs');
 
 writeFileSync(
   join(specs, 'bundles', 'flood.yml'),
@@ -197,14 +197,5 @@ try {
 } finally {
   await browser?.close();
   ui?.child.kill();
-  const ids = spawnSync(
-    'docker',
-    ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`],
-    { encoding: 'utf8' },
-  )
-    .stdout.split('\n')
-    .filter(Boolean);
-  if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
-  spawnSync('docker', ['network', 'rm', `${PROJECT}_dusty`]);
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }

@@ -10,14 +10,14 @@
  *
  * Prints p50 and p95; target p95 < 300 ms. BENCH_STRICT=1 makes a missed target exit 1.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDusty } from './support.js';
 
 const samplesArg = process.argv.indexOf('--samples');
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 25;
-const { dir, project: PROJECT, specs, startUi, upAndFind, launchBrowser } = benchDusty('status');
+const { specs, startUi, upAndFind, launchBrowser, cleanup } = benchDusty('status');
 
 const APPS = ['alpha', 'beta', 'gamma'];
 writeFileSync(
@@ -106,14 +106,5 @@ try {
 } finally {
   await browser?.close();
   ui?.child.kill();
-  const ids = spawnSync(
-    'docker',
-    ['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`],
-    { encoding: 'utf8' },
-  )
-    .stdout.split('\n')
-    .filter(Boolean);
-  if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
-  spawnSync('docker', ['network', 'rm', `${PROJECT}_dusty`]);
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }

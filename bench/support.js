@@ -5,7 +5,7 @@
  * CLI, `dusty ui`, and Chromium's flags for this machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +15,8 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The built code to run (`npm run build` writes dist/); DUSTY_BENCH_DIST points elsewhere.
 export const DIST = process.env.DUSTY_BENCH_DIST ?? join(ROOT, 'dist');
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+/** Chromium's flags for this machine, shared with the e2e tests. */
+export const CHROMIUM_ARGS = JSON.parse(readFileSync(join(ROOT, 'e2e/chromium-args.json'), 'utf8'));
 
 /** A fresh Dusty of its own for one benchmark run. */
 export function benchDusty(name) {
@@ -100,7 +93,21 @@ export function benchDusty(name) {
   /** Debian's Chromium, headless, with a profile of its own, driven bare (see `launchBareChromium`). */
   const launchBrowser = () => launchBareChromium(mkdtempSync(join(dir, 'chromium-')));
 
-  return { dir, project, env, specs, dusty, startUi, upAndFind, launchBrowser };
+  /** Removes the bench's containers, network and files. */
+  const cleanup = () => {
+    const ids = spawnSync(
+      'docker',
+      ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],
+      { encoding: 'utf8' },
+    )
+      .stdout.split('\n')
+      .filter(Boolean);
+    if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
+    spawnSync('docker', ['network', 'rm', `${project}_dusty`]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  return { dir, project, env, specs, dusty, startUi, upAndFind, launchBrowser, cleanup };
 }
 
 /**

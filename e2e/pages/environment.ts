@@ -11,15 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+/** Chromium's flags for this machine (headless in a container, no network of its own), shared with the benches. */
+export const CHROMIUM_ARGS = JSON.parse(
+  readFileSync(join(ROOT, 'e2e/chromium-args.json'), 'utf8'),
+) as string[];
 
 export interface TestEnv {
   dir: string;
