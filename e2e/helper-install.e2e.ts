@@ -3,7 +3,7 @@
  * copy, the unit file, the installed copy serving requests, and uninstall
  * removing it all. Plus the CLI commands' wiring.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -55,6 +55,19 @@ function installEnv(p: Paths, extra: Record<string, string> = {}): NodeJS.Proces
   };
 }
 
+/** Runs the privileged step (as root, like sudo would) for OWNER, with Node or a stand-in for the app's Electron. */
+function installMain(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  via = process.execPath,
+): SpawnSyncReturns<string> {
+  return spawnSync(via, [INSTALL_MAIN, ...args, '--owner', String(OWNER)], {
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
@@ -89,15 +102,7 @@ describe('helper installation', () => {
     const p = makePaths('127.0.0.1 localhost\n');
     paths = p;
     const env = installEnv(p, { DUSTY_HELPER_NO_START: '1' });
-    const install = spawnSync(
-      process.execPath,
-      [INSTALL_MAIN, 'install', '--owner', String(OWNER), '--source', ROOT],
-      {
-        env,
-        encoding: 'utf8',
-        timeout: 120_000,
-      },
-    );
+    const install = installMain(env, ['install', '--source', ROOT]);
     expect(install.stderr).toBe('');
     expect(install.status).toBe(0);
     const installDir = env.DUSTY_HELPER_INSTALL_DIR ?? '';
@@ -135,15 +140,7 @@ describe('helper installation', () => {
       expect(applied).toMatchObject({ ok: true });
       expect(readSection(readFileSync(p.hosts, 'utf8'))).toEqual(['127.0.0.1 x.local']);
 
-      const uninstall = spawnSync(
-        process.execPath,
-        [INSTALL_MAIN, 'uninstall', '--owner', String(OWNER)],
-        {
-          env,
-          encoding: 'utf8',
-          timeout: 60_000,
-        },
-      );
+      const uninstall = installMain(env, ['uninstall']);
       expect(uninstall.status).toBe(0);
       expect(uninstall.stdout).toContain(`Removed ${unitFile}.`);
       expect(await exited).toBe(0);
@@ -164,19 +161,10 @@ describe('helper installation', () => {
     writeFileSync(path.join(bundle, 'resources', 'app.pak'), 'resources Electron needs\n');
     symlinkSync('resources', path.join(bundle, 'Resources'));
     const env = installEnv(p, { DUSTY_HELPER_NO_START: '1' });
-    const install = spawnSync(
+    const install = installMain(
+      env,
+      ['install', '--source', ROOT, '--electron-bundle', bundle],
       path.join(bundle, 'dusty'),
-      [
-        INSTALL_MAIN,
-        'install',
-        '--owner',
-        String(OWNER),
-        '--source',
-        ROOT,
-        '--electron-bundle',
-        bundle,
-      ],
-      { env, encoding: 'utf8', timeout: 120_000 },
     );
     expect(install.stderr).toBe('');
     expect(install.status).toBe(0);
@@ -215,15 +203,7 @@ describe('helper installation', () => {
     } finally {
       served.kill('SIGKILL');
     }
-    const uninstall = spawnSync(
-      process.execPath,
-      [INSTALL_MAIN, 'uninstall', '--owner', String(OWNER)],
-      {
-        env,
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
+    const uninstall = installMain(env, ['uninstall']);
     expect(uninstall.status).toBe(0);
     expect(existsSync(installDir)).toBe(false);
   });
@@ -233,11 +213,7 @@ describe('helper installation', () => {
     () => {
       const p = makePaths('127.0.0.1 localhost\n');
       paths = p;
-      const install = spawnSync(
-        process.execPath,
-        [INSTALL_MAIN, 'install', '--owner', String(OWNER), '--source', ROOT],
-        { env: installEnv(p), encoding: 'utf8', timeout: 120_000 },
-      );
+      const install = installMain(installEnv(p), ['install', '--source', ROOT]);
       expect(install.status).toBe(0);
       expect(install.stdout).toMatch(/systemd is not running/);
       expect(install.stdout).toContain(`dusty helper serve --owner ${OWNER}`);
