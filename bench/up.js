@@ -73,20 +73,22 @@ async function must(cmd, args, opts) {
 
 const dusty = (...args) => must('node', [CLI, ...args], { env });
 const compose = (...args) => must('docker-compose', ['-p', PROJECT, '-f', composeFile, ...args]);
+const composeDown = () =>
+  run('docker-compose', [
+    '-p',
+    PROJECT,
+    '-f',
+    composeFile,
+    'down',
+    '-v',
+    '--remove-orphans',
+    '-t',
+    '1',
+  ]);
 /** Removes the project; the engine sometimes lags in freeing the network's endpoints, so retry. */
 async function down() {
   for (let attempt = 1; ; attempt++) {
-    const r = await run('docker-compose', [
-      '-p',
-      PROJECT,
-      '-f',
-      composeFile,
-      'down',
-      '-v',
-      '--remove-orphans',
-      '-t',
-      '1',
-    ]);
+    const r = await composeDown();
     if (r.code === 0) return;
     if (attempt === 3 && (await containerIds()).size === 0 && /network/.test(r.out)) {
       // Seen on a loaded engine: a network keeps a stale endpoint. Both sides
@@ -290,16 +292,6 @@ try {
   console.error(e instanceof Error ? e.message : String(e));
   process.exitCode = 2;
 } finally {
-  await run('docker-compose', [
-    '-p',
-    PROJECT,
-    '-f',
-    composeFile,
-    'down',
-    '-v',
-    '--remove-orphans',
-    '-t',
-    '1',
-  ]);
+  await composeDown();
   rmSync(dir, { recursive: true, force: true });
 }
