@@ -265,6 +265,12 @@ describe('running the demo from the dashboard', () => {
       .getByRole('status', { name: 'Notifications' })
       .getByText('api stopped')
       .waitFor({ timeout: 5_000 });
+    // The finished Up's progress shows the container as it is now, not as Up left it.
+    await dash.operation
+      .region()
+      .getByRole('list', { name: 'Container progress' })
+      .getByText('api: exited')
+      .waitFor({ timeout: 5_000 });
     await dash.screenshot(join(ARTIFACTS, 'dashboard-killed.png'));
     expect(await dash.operation.run(dash.up())).toBe('succeeded');
     await dash.containers.waitForState('api', 'running', 10_000);

@@ -14,6 +14,7 @@ const stateClass = (s: string, health?: string) =>
 
 export function OperationPanel() {
   const op = useStore((s) => s.operation);
+  const live = useStore((s) => s.containers);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const [showOutput, setShowOutput] = useState(false);
   if (!op || dismissed === op.id) return null;
@@ -58,13 +59,18 @@ export function OperationPanel() {
       </div>
       {op.containers.length > 0 && (
         <ul className="progress" aria-label="Container progress">
-          {op.containers.map((c) => (
-            <li key={c.name} className={stateClass(c.state, c.health)}>
-              <span className={`dot ${stateClass(c.state, c.health)}`} aria-hidden="true" />
-              {c.name}: {c.state}
-              {c.health ? ` (${c.health})` : ''}
-            </li>
-          ))}
+          {op.containers.map((progress) => {
+            // Once the operation is over its chips follow the engine, so a container killed since shows as such.
+            const now = op.status === 'running' ? null : live.find((r) => r.name === progress.name);
+            const c = now?.id ? { state: now.state, health: now.health ?? undefined } : progress;
+            return (
+              <li key={progress.name} className={stateClass(c.state, c.health)}>
+                <span className={`dot ${stateClass(c.state, c.health)}`} aria-hidden="true" />
+                {progress.name}: {c.state}
+                {c.health ? ` (${c.health})` : ''}
+              </li>
+            );
+          })}
         </ul>
       )}
       {op.warnings.length > 0 && (
