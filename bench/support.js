@@ -131,16 +131,27 @@ export async function launchBareChromium(profile) {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  const port = await new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d.toString();
-      const m = /DevTools listening on ws:\/\/[^:]+:(\d+)\//.exec(err);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`chromium exited ${code}:\n${err}`)));
+  // A browser that started but could not be driven is not left behind.
+  const client = await connect().catch((e) => {
+    child.kill();
+    throw e;
   });
-  const client = await CDP({ port });
+  async function connect() {
+    const port = await new Promise((resolve, reject) => {
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += d.toString();
+        const m = /DevTools listening on ws:\/\/[^:]+:(\d+)\//.exec(err);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`chromium exited ${code}:\n${err}`)));
+      setTimeout(
+        () => reject(new Error(`chromium did not start in 30 s:\n${err}`)),
+        30_000,
+      ).unref();
+    });
+    return CDP({ port });
+  }
 
   /** Runs `fn(...args)` in the page and gives its (awaited, JSON-able) result. */
   const evaluate = async (fn, ...args) => {
