@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildInstallArgv,
   defaultInstallPlan,
+  describeInstall,
   electronBundleOf,
   launchdPlist,
   projectRoot,
@@ -66,6 +67,18 @@ describe('installing from the packaged app (Electron cannot run here; these are 
     const node = defaultInstallPlan(1000, { platform: 'linux', nodePath: '/usr/bin/node' });
     expect(serveArgv(node)[0]).toBe(path.join(node.installDir, 'node'));
     expect(systemdUnit(node)).not.toContain('ELECTRON_RUN_AS_NODE');
+  });
+
+  it('says before the password prompt that the app’s Electron is copied too', () => {
+    const plan = defaultInstallPlan(501, {
+      platform: 'darwin',
+      nodePath: '/Applications/Dusty.app/Contents/MacOS/Dusty',
+      electronBundle: '/Applications/Dusty.app',
+    });
+    expect(describeInstall(plan)).toMatch(/with a copy of +\/Applications\/Dusty\.app \(Electron/);
+    expect(describeInstall(defaultInstallPlan(501, { nodePath: '/usr/bin/node' }))).not.toContain(
+      'Electron',
+    );
   });
 
   it('refuses an Electron binary outside its folder', () => {

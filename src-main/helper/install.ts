@@ -111,6 +111,7 @@ export function defaultInstallPlan(
     exportsFile: '/etc/exports',
     auditLog: '/var/log/dusty-helper.log',
     nodePath: process.execPath,
+    electronBundle: runningElectronBundle(),
     ...overrides,
   };
 }
@@ -120,6 +121,9 @@ export function describeInstall(plan: InstallPlan): string {
   return [
     'Dusty will install a small helper that runs as root, so that Dusty itself does not need to.',
     `  It is copied to     ${plan.installDir}`,
+    ...(plan.electronBundle
+      ? [`  with a copy of      ${plan.electronBundle} (Electron, run as Node; root's own copy)`]
+      : []),
     `  It is started by    ${plan.unitFile}`,
     `  It listens on       ${plan.socketPath} (only uid ${plan.ownerUid} and root can connect)`,
     `  It edits only Dusty's section of ${plan.hostsFile} and ${plan.exportsFile},`,
