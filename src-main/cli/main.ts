@@ -1,42 +1,10 @@
 /** The `dusty` command line. */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { DustyError } from '../engine/project.js';
-import { dustyVersion } from '../version.js';
+import { COMMAND_GROUPS as groups, newProgram } from './groups.js';
 import { printProblems, red } from './output.js';
 
-type Register = (program: Command) => void;
-
-/**
- * Each group of commands lives in its own module; only the group of the
- * command being run is loaded, because loading them all (dockerode, ws, tar)
- * costs more than a no-op `dusty up` spends on everything else.
- */
-const groups: { commands: string[]; load: () => Promise<Register> }[] = [
-  {
-    commands: ['validate', 'compile', 'config', 'bundles', 'env', 'assets'],
-    load: async () => (await import('./commands/specs.js')).registerSpecCommands,
-  },
-  {
-    commands: ['up', 'stop', 'restart', 'status', 'logs', 'shell', 'scripts', 'cp', 'repos'],
-    load: async () => (await import('./commands/runtime.js')).registerRuntimeCommands,
-  },
-  {
-    commands: ['test', 'disk', 'doctor', 'dump'],
-    load: async () => (await import('./commands/extra.js')).registerExtraCommands,
-  },
-  { commands: ['ui'], load: async () => (await import('./commands/ui.js')).registerUiCommand },
-  {
-    commands: ['helper', 'setup', 'shutdown'],
-    load: async () => (await import('./commands/helper.js')).registerHelperCommands,
-  },
-];
-
-const program = new Command('dusty')
-  .description('Docker-based development environments from a specs repo')
-  .version(dustyVersion())
-  .enablePositionalOptions()
-  .showHelpAfterError()
-  .exitOverride();
+const program = newProgram();
 
 try {
   const name = process.argv.slice(2).find((a) => !a.startsWith('-'));

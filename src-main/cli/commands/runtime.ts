@@ -228,6 +228,7 @@ export function registerRuntimeCommands(program: Command): void {
   };
   repos
     .command('list')
+    .description('every repo the specs use: where it comes from, and the local folder')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const { list } = await repoInfo();

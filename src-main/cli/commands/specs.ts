@@ -85,6 +85,7 @@ export function registerSpecCommands(program: Command): void {
   const config = program.command('config').description("show and change Dusty's settings");
   config
     .command('list')
+    .description('every setting with its value and meaning')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const cfg = await getProject().store.config();
@@ -96,23 +97,30 @@ export function registerSpecCommands(program: Command): void {
         ).trimEnd(),
       );
     });
-  config.command('get <key>').action(async (key: string) => {
-    checkConfigKey(key);
-    console.log(String((await getProject().store.config())[key]));
-  });
-  config.command('set <key> <value>').action(async (key: string, value: string) => {
-    checkConfigKey(key);
-    let v = parseConfigValue(key, value);
-    // A folder that exists is a local specs repo even without ./ in front; anything else is a git URL.
-    if (key === 'specs_repo' && typeof v === 'string' && v && (/^[./~]/.test(v) || existsSync(v)))
-      v = resolve(v.replace(/^~(?=\/|$)/, homedir()));
-    await getProject().store.setConfig(key, v);
-    console.log(`${key} = ${String(v)}`);
-  });
+  config
+    .command('get <key>')
+    .description("print one setting's value")
+    .action(async (key: string) => {
+      checkConfigKey(key);
+      console.log(String((await getProject().store.config())[key]));
+    });
+  config
+    .command('set <key> <value>')
+    .description('change a setting (specs_repo: a folder or a git URL)')
+    .action(async (key: string, value: string) => {
+      checkConfigKey(key);
+      let v = parseConfigValue(key, value);
+      // A folder that exists is a local specs repo even without ./ in front; anything else is a git URL.
+      if (key === 'specs_repo' && typeof v === 'string' && v && (/^[./~]/.test(v) || existsSync(v)))
+        v = resolve(v.replace(/^~(?=\/|$)/, homedir()));
+      await getProject().store.setConfig(key, v);
+      console.log(`${key} = ${String(v)}`);
+    });
 
   const bundles = program.command('bundles').description('see and choose which bundles run');
   bundles
     .command('list')
+    .description('every bundle of the specs repo, and which are active')
     .option('--json', 'print as JSON: [{name, description, active, apps, services}]')
     .action(async (opts: { json?: boolean }) => {
       const project = getProject();
@@ -152,14 +160,21 @@ export function registerSpecCommands(program: Command): void {
       `${activate ? 'activated' : 'deactivated'} ${names.join(', ')}; run \`dusty up\` to apply`,
     );
   };
-  bundles.command('activate <names...>').action(changeBundles(true));
-  bundles.command('deactivate <names...>').action(changeBundles(false));
+  bundles
+    .command('activate <names...>')
+    .description('switch bundles on (applied at the next up)')
+    .action(changeBundles(true));
+  bundles
+    .command('deactivate <names...>')
+    .description('switch bundles off (applied at the next up)')
+    .action(changeBundles(false));
 
   const env = program
     .command('env')
     .description('environment overrides per app or service (applied at the next up)');
   env
     .command('list [app]')
+    .description('the overrides of every app and service, or of one')
     .option('--json', 'print as JSON')
     .action(async (app: string | undefined, opts: { json?: boolean }) => {
       const all = await getProject().store.envOverrides();
@@ -176,6 +191,7 @@ export function registerSpecCommands(program: Command): void {
     });
   env
     .command('set <app> [var] [value]')
+    .description('override a variable, or every variable of an env file')
     .option('--file <file>', 'read variables from an env file (KEY=VALUE lines)')
     .action(
       async (
@@ -199,16 +215,20 @@ export function registerSpecCommands(program: Command): void {
         console.log(`set ${Object.keys(vars).join(', ')} for ${app}; run \`dusty up\` to apply`);
       },
     );
-  env.command('unset <app> [var]').action(async (app: string, name: string | undefined) => {
-    await getProject().store.unsetEnv(app, name);
-    console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
-  });
+  env
+    .command('unset <app> [var]')
+    .description('drop one override, or all of them for the app')
+    .action(async (app: string, name: string | undefined) => {
+      await getProject().store.unsetEnv(app, name);
+      console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
+    });
 
   const assets = program
     .command('assets')
     .description('secret files placed in containers (values are never printed but by `read`)');
   assets
     .command('list')
+    .description('every asset the specs declare, and whether it is set')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const project = getProject();
@@ -243,20 +263,29 @@ export function registerSpecCommands(program: Command): void {
           : dim('no app or lib declares assets'),
       );
     });
-  assets.command('set <name> <file>').action(async (name: string, file: string) => {
-    const content = await readFile(file).catch(() => {
-      throw new DustyError(`cannot read ${file}`);
+  assets
+    .command('set <name> <file>')
+    .description("store a file's content as the asset's value")
+    .action(async (name: string, file: string) => {
+      const content = await readFile(file).catch(() => {
+        throw new DustyError(`cannot read ${file}`);
+      });
+      await getProject().store.setAsset(name, content);
+      console.log(`asset ${name} set (${content.length} bytes); run \`dusty up\` to apply`);
     });
-    await getProject().store.setAsset(name, content);
-    console.log(`asset ${name} set (${content.length} bytes); run \`dusty up\` to apply`);
-  });
-  assets.command('unset <name>').action(async (name: string) => {
-    await getProject().store.unsetAsset(name);
-    console.log(`asset ${name} unset`);
-  });
-  assets.command('read <name>').action(async (name: string) => {
-    process.stdout.write(await getProject().store.readAsset(name));
-  });
+  assets
+    .command('unset <name>')
+    .description("forget the asset's value")
+    .action(async (name: string) => {
+      await getProject().store.unsetAsset(name);
+      console.log(`asset ${name} unset`);
+    });
+  assets
+    .command('read <name>')
+    .description("print the asset's value")
+    .action(async (name: string) => {
+      process.stdout.write(await getProject().store.readAsset(name));
+    });
 }
 
 async function checkAppOrService(name: string): Promise<void> {
