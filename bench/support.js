@@ -2,7 +2,7 @@
 /**
  * What the dashboard benchmarks share: the built code to run, a throw-away
  * Dusty (its own home, Compose project, hosts file and specs folder), the
- * CLI, `dusty ui`, and Chromium's flags for this machine.
+ * CLI, `dusty ui`, and Chromium driven bare (see `launchBareChromium`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
