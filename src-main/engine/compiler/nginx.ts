@@ -46,8 +46,11 @@ export function buildNginxConf(forwards: Forward[]): string {
     '  client_body_temp_path /tmp/nginx-body;',
     '  proxy_temp_path /tmp/nginx-proxy;',
     // Docker's embedded DNS; names resolve when a request comes, so the router
-    // starts (and keeps serving the others) while an app is down.
+    // starts (and keeps serving the others) while an app is down. A stopped
+    // app's name is passed on to the host's DNS, which may be slow or offline:
+    // its "not answering" page must not wait for nginx's 30 s default.
     '  resolver 127.0.0.11 valid=2s ipv6=off;',
+    '  resolver_timeout 3s;',
     '  client_max_body_size 1g;',
     '  proxy_read_timeout 1h;',
     '  proxy_send_timeout 1h;',
@@ -85,7 +88,12 @@ export function buildNginxConf(forwards: Forward[]): string {
   }
   lines.push('}');
   if (stream.length) {
-    lines.push('', 'stream {', '  resolver 127.0.0.11 valid=2s ipv6=off;');
+    lines.push(
+      '',
+      'stream {',
+      '  resolver 127.0.0.11 valid=2s ipv6=off;',
+      '  resolver_timeout 3s;',
+    );
     for (const f of stream) {
       lines.push(
         '  server {',
