@@ -238,7 +238,7 @@ describe('stop', () => {
     expect(r.stderr).toContain('web is not running');
     expect(r.stderr).toContain('dusty up');
     const page = await cli.http('web.demo.test', PORTS.web, '/');
-    expect(page.status).toBe(502);
+    expect(page.status, page.body).toBe(502);
     expect(page.body).toContain('web is not answering');
     expect(page.body).toContain('dusty logs web');
   });
