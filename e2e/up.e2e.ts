@@ -230,6 +230,21 @@ describe('environment overrides', () => {
 });
 
 describe('stop', () => {
+  it('shows the not-answering page within seconds of an app stopping, while the router still has its address', async () => {
+    // A request just before the stop leaves web's address in the router's resolver cache (2 s).
+    expect((await cli.http('web.demo.test', PORTS.web, '/')).status).toBe(200);
+    ok(await cli.docker('stop', '-t', '1', await cli.idOf('web')), 'docker stop');
+    const t0 = Date.now();
+    const page = await cli.http('web.demo.test', PORTS.web, '/');
+    expect(page.status, page.body).toBe(502);
+    expect(page.body).toContain('web is not answering');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    ok(await cli.docker('start', await cli.idOf('web')), 'docker start');
+    expect(
+      (await cli.httpUntil('web.demo.test', PORTS.web, '/', (_b, status) => status === 200)).status,
+    ).toBe(200);
+  });
+
   it('stops only web with `stop web`, and commands on web say how to start it', async () => {
     await cli.must('stop', 'web');
     expect(await states()).toEqual({ ...allRunning(), web: 'exited' });

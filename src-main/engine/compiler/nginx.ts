@@ -51,6 +51,11 @@ export function buildNginxConf(forwards: Forward[]): string {
     // its "not answering" page must not wait for nginx's 30 s default.
     '  resolver 127.0.0.11 valid=2s ipv6=off;',
     '  resolver_timeout 3s;',
+    // Apps are containers on this network, so a connection is made at once or
+    // never. Just after an app stops, its old address stays cached for up to
+    // 2 s and the connection hangs (14 s measured) instead of failing: give up
+    // quickly and show the "not answering" page.
+    '  proxy_connect_timeout 2s;',
     '  client_max_body_size 1g;',
     '  proxy_read_timeout 1h;',
     '  proxy_send_timeout 1h;',
@@ -77,7 +82,7 @@ export function buildNginxConf(forwards: Forward[]): string {
       '      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
       '      proxy_set_header X-Forwarded-Proto $scheme;',
       '      proxy_intercept_errors off;',
-      '      error_page 502 504 @dusty_down;',
+      '      error_page 502 504 = @dusty_down;',
       '    }',
       '    location @dusty_down {',
       '      default_type text/html;',
@@ -93,6 +98,7 @@ export function buildNginxConf(forwards: Forward[]): string {
       'stream {',
       '  resolver 127.0.0.11 valid=2s ipv6=off;',
       '  resolver_timeout 3s;',
+      '  proxy_connect_timeout 2s;',
     );
     for (const f of stream) {
       lines.push(
