@@ -23,6 +23,21 @@ const frame = (stream: 1 | 2, text: string) => {
   return Buffer.concat([head, body]);
 };
 
+/** A container as the engine lists it: running and healthy unless told otherwise. */
+function listed(c: Partial<ContainerState> & Pick<ContainerState, 'name' | 'id'>): ContainerState {
+  return {
+    containerName: `p_${c.name}_1`,
+    image: 'img',
+    imageId: 'sha256:1',
+    state: 'running',
+    health: 'healthy',
+    status: 'Up 2 minutes (healthy)',
+    labels: {},
+    ports: [],
+    ...c,
+  };
+}
+
 describe('the web server doorway', () => {
   it('accepts only this server on loopback as Host (no DNS rebinding)', () => {
     expect(hostAllowed('127.0.0.1:4000', 4000)).toBe(true);
@@ -160,35 +175,24 @@ describe('what the dashboard shows', () => {
       new Map<string, ContainerState>([
         [
           'old',
-          {
+          listed({
             name: 'old',
             id: '2',
-            containerName: 'p_old_1',
-            image: 'img',
-            imageId: 'sha256:1',
             state: 'exited',
+            health: undefined,
             status: 'Exited (0) 1 minute ago',
-            labels: {},
-            ports: [],
-          },
+          }),
         ],
         [
           'web',
-          {
+          listed({
             name: 'web',
             id: '1',
-            containerName: 'p_web_1',
-            image: 'img',
-            imageId: 'sha256:1',
-            state: 'running',
-            health: 'healthy',
-            status: 'Up 2 minutes (healthy)',
-            labels: {},
             ports: [
               { private: 80, public: 8080, ip: '127.0.0.1' },
               { private: 80, public: 8080, ip: '127.0.0.1' },
             ],
-          },
+          }),
         ],
       ]),
     );
@@ -275,34 +279,17 @@ describe('what the dashboard shows', () => {
 });
 
 describe('container state from engine events', () => {
-  const listed = () =>
-    new Map<string, ContainerState>([
-      [
-        'api',
-        {
-          name: 'api',
-          id: 'c1',
-          containerName: 'p_api_1',
-          image: 'img',
-          imageId: 'sha256:1',
-          state: 'running',
-          health: 'healthy',
-          status: 'Up 2 minutes (healthy)',
-          labels: {},
-          ports: [],
-        },
-      ],
-    ]);
+  const listing = () => new Map([['api', listed({ name: 'api', id: 'c1' })]]);
   it('trusts a fresh die event over a listing that still says running', () => {
-    const out = applyRecent(listed(), new Map([['c1', { state: 'exited', at: 1000 }]]), 1500);
+    const out = applyRecent(listing(), new Map([['c1', { state: 'exited', at: 1000 }]]), 1500);
     expect(out.get('api')).toMatchObject({ state: 'exited', health: undefined });
   });
   it('goes back to the listing once the event is old', () => {
-    const out = applyRecent(listed(), new Map([['c1', { state: 'exited', at: 1000 }]]), 5000);
+    const out = applyRecent(listing(), new Map([['c1', { state: 'exited', at: 1000 }]]), 5000);
     expect(out.get('api')?.state).toBe('running');
   });
   it('takes a health change from its event', () => {
-    const out = applyRecent(listed(), new Map([['c1', { health: 'unhealthy', at: 1000 }]]), 1200);
+    const out = applyRecent(listing(), new Map([['c1', { health: 'unhealthy', at: 1000 }]]), 1200);
     expect(out.get('api')).toMatchObject({ state: 'running', health: 'unhealthy' });
   });
 });
