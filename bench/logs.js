@@ -29,7 +29,7 @@ const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 8;
 const traceArg = process.argv.indexOf('--trace');
 const TRACE = traceArg > 0 ? process.argv[traceArg + 1] : null;
-const { specs, startUi, upAndFind, launchBrowser, cleanup } = benchDusty('logs');
+const { specs, upAndFind, openDashboard, cleanup } = benchDusty('logs');
 
 writeFileSync(
   join(specs, 'bundles', 'flood.yml'),
@@ -114,16 +114,9 @@ async function saveTrace(cdp, file) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let ui;
-let browser;
 try {
   const id = upAndFind('flood', 'flood');
-
-  ui = await startUi();
-  browser = await launchBrowser();
-  const page = browser;
-  await page.goto(ui.url);
-  await page.click('tab', 'Containers');
+  const page = await openDashboard();
   await page.waitFor(() => !!document.querySelector('button[aria-label="Logs of flood"]'));
   await sleep(1000); // the page settles: the baseline is the machine's, not the first render's
   // Baseline: the same machine load (the flood and a raw follower) with the page not following logs.
@@ -203,7 +196,5 @@ try {
   console.log(ok ? '  targets met' : '  TARGET MISSED');
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 } finally {
-  await browser?.close();
-  ui?.child.kill();
-  cleanup();
+  await cleanup();
 }

@@ -17,7 +17,7 @@ import { benchDusty } from './support.js';
 
 const samplesArg = process.argv.indexOf('--samples');
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 25;
-const { specs, startUi, upAndFind, launchBrowser, cleanup } = benchDusty('status');
+const { specs, upAndFind, openDashboard, cleanup } = benchDusty('status');
 
 const APPS = ['alpha', 'beta', 'gamma'];
 writeFileSync(
@@ -41,16 +41,9 @@ const docker = (...args) =>
 
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-let ui;
-let browser;
 try {
   const id = upAndFind('trio', 'beta');
-
-  ui = await startUi();
-  browser = await launchBrowser();
-  const page = browser;
-  await page.goto(ui.url);
-  await page.click('tab', 'Containers');
+  const page = await openDashboard();
   const stateIs = (s) =>
     page.waitFor(
       (want) =>
@@ -104,7 +97,5 @@ try {
   console.log(ok ? '  target met' : '  TARGET MISSED');
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 } finally {
-  await browser?.close();
-  ui?.child.kill();
-  cleanup();
+  await cleanup();
 }

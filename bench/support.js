@@ -93,8 +93,21 @@ export function benchDusty(name) {
   /** Debian's Chromium, headless, with a profile of its own, driven bare (see `launchBareChromium`). */
   const launchBrowser = () => launchBareChromium(mkdtempSync(join(dir, 'chromium-')));
 
-  /** Removes the bench's containers, network and files. */
-  const cleanup = () => {
+  let ui;
+  let browser;
+  /** Starts `dusty ui`, opens it in Chromium on the Containers view, and gives the page. */
+  const openDashboard = async () => {
+    ui = await startUi();
+    browser = await launchBrowser();
+    await browser.goto(ui.url);
+    await browser.click('tab', 'Containers');
+    return browser;
+  };
+
+  /** Closes the dashboard and removes the bench's containers, network and files. */
+  const cleanup = async () => {
+    await browser?.close();
+    ui?.child.kill();
     const ids = spawnSync(
       'docker',
       ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`],
@@ -107,7 +120,7 @@ export function benchDusty(name) {
     rmSync(dir, { recursive: true, force: true });
   };
 
-  return { dir, project, env, specs, dusty, startUi, upAndFind, launchBrowser, cleanup };
+  return { dir, project, env, specs, dusty, upAndFind, openDashboard, cleanup };
 }
 
 /**
