@@ -17,7 +17,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HelperResponseSchema, MAX_ENTRIES } from '../src-shared/helper-protocol.js';
 import { readSection } from '../src-main/platform/section-text.js';
-import { HelperClient } from '../src-main/helper/client.js';
+import { HelperClient } from '../src-main/platform/helper-client.js';
 import {
   NOBODY,
   OWNER,

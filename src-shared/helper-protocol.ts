@@ -10,8 +10,40 @@ import { z } from 'zod';
 /** Bumped when a request or result shape changes incompatibly. */
 export const HELPER_PROTOCOL_VERSION = 1;
 
+/**
+ * The helper's default paths, the one place they are written down. The
+ * environment (DUSTY_SOCKET_PATH, DUSTY_HOSTS_FILE, DUSTY_EXPORTS_FILE,
+ * DUSTY_HELPER_AUDIT_LOG) may move each one; tests do, a person rarely.
+ */
+export const HELPER_DEFAULTS = {
+  socketPath: '/var/run/dusty/dusty.sock',
+  hostsFile: '/etc/hosts',
+  exportsFile: '/etc/exports',
+  auditLog: '/var/log/dusty-helper.log',
+  systemdUnit: 'dusty-helper.service',
+  launchdLabel: 'com.dusty.helper',
+} as const;
+
 /** Where the helper listens unless DUSTY_SOCKET_PATH says otherwise. */
-export const DEFAULT_HELPER_SOCKET = '/var/run/dusty/dusty.sock';
+export const DEFAULT_HELPER_SOCKET = HELPER_DEFAULTS.socketPath;
+
+/**
+ * Where `dusty setup` installs the helper. On macOS it is the folder Apple
+ * keeps for privileged helpers: /usr/local may have been handed to the user
+ * by Homebrew, and root must not run code from a folder the user can change.
+ */
+export function defaultHelperInstallDir(platform: string): string {
+  return platform === 'darwin'
+    ? `/Library/PrivilegedHelperTools/${HELPER_DEFAULTS.launchdLabel}`
+    : '/usr/local/lib/dusty-helper';
+}
+
+/** The unit (Linux) or plist (macOS) file `dusty setup` writes. */
+export function defaultHelperUnitFile(platform: string): string {
+  return platform === 'darwin'
+    ? `/Library/LaunchDaemons/${HELPER_DEFAULTS.launchdLabel}.plist`
+    : `/etc/systemd/system/${HELPER_DEFAULTS.systemdUnit}`;
+}
 
 /** Longest request line the helper reads before answering an error and hanging up. */
 export const MAX_LINE_BYTES = 1024 * 1024;

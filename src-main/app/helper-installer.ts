@@ -1,6 +1,6 @@
 /** The real helper installer for the shell: the helper's own plan and command, run through one sudo-prompt. */
 import sudo from '@vscode/sudo-prompt';
-import { HelperClient } from '../helper/client.js';
+import { HelperClient } from '../platform/helper-client.js';
 import { buildInstallCommand, defaultInstallPlan, describeInstall } from '../helper/install.js';
 import type { HelperInstaller } from './helper-offer.js';
 

@@ -4,7 +4,7 @@
  * engine, and NFS exports of repos for providers that mount them over NFS.
  */
 import type Docker from 'dockerode';
-import { HelperClient } from '../helper/client.js';
+import { HelperClient } from '../platform/helper-client.js';
 import { ExecRunner } from '../platform/command-runner.js';
 import { createProvider, resolveProviderName, type Provider } from '../platform/providers.js';
 import type { PlatformFacts } from './compiler/index.js';

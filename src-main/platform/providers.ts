@@ -6,7 +6,7 @@
  * {@link ProviderDeps}, so tests can script the VM commands.
  */
 import { lookup } from 'node:dns/promises';
-import type { HelperClient } from '../helper/client.js';
+import type { HelperClient } from './helper-client.js';
 import type { CommandRunner } from './command-runner.js';
 import { startNativeEngine } from './native-engine.js';
 

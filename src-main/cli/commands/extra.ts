@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { HelperClient } from '../../helper/client.js';
+import { HelperClient } from '../../platform/helper-client.js';
 import {
   backup,
   formatBytes,

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { defaultDustyHome, StateStore } from '../../engine/state/store.js';
-import { HelperClient } from '../../helper/client.js';
+import { HelperClient } from '../../platform/helper-client.js';
 import {
   buildInstallArgv,
   defaultInstallPlan,

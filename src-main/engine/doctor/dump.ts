@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { release, type as osType, arch } from 'node:os';
 import type Docker from 'dockerode';
+import { HELPER_DEFAULTS } from '../../../src-shared/helper-protocol.js';
 import { readSection } from '../../platform/section-text.js';
 import { detectCompose, projectName } from '../docker/compose-runner.js';
 import type { Project } from '../project.js';
@@ -12,7 +13,7 @@ import { listContainers } from '../runtime/containers.js';
 import { dustyVersion } from '../../version.js';
 import { REDACTED, redactText } from './redact.js';
 
-export const DEFAULT_AUDIT_LOG = '/var/log/dusty-helper.log';
+export const DEFAULT_AUDIT_LOG = HELPER_DEFAULTS.auditLog;
 
 export interface DumpDeps {
   project: Project;

@@ -4,7 +4,8 @@
  */
 import { access, constants } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import { HelperClient } from '../../helper/client.js';
+import { HELPER_DEFAULTS } from '../../../src-shared/helper-protocol.js';
+import { HelperClient } from '../../platform/helper-client.js';
 import { ExecRunner } from '../../platform/command-runner.js';
 import { createProvider } from '../../platform/providers.js';
 import { Platform } from '../platform.js';
@@ -13,7 +14,7 @@ import { applyHostsSection } from '../../platform/hosts-file.js';
 import { buildHostsSection } from '../compiler/hosts.js';
 import type { HostsOutcome } from './up.js';
 
-export const DEFAULT_HOSTS_FILE = '/etc/hosts';
+export const DEFAULT_HOSTS_FILE = HELPER_DEFAULTS.hostsFile;
 
 export function hostsFilePath(env: NodeJS.ProcessEnv = process.env): string {
   return env.DUSTY_HOSTS_FILE || DEFAULT_HOSTS_FILE;
