@@ -17,9 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerHelperCommands } from '../src-main/cli/commands/helper.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildInstallCommand, serveArgv, defaultInstallPlan } from '../src-main/helper/install.js';
 import { readSection } from '../src-main/platform/section-text.js';
 import {
@@ -247,31 +245,25 @@ describe('helper installation', () => {
 });
 
 describe('helper CLI commands', () => {
-  async function runCli(args: string[]): Promise<string> {
-    const program = new Command('dusty').exitOverride();
-    registerHelperCommands(program);
-    const out: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-      out.push(a.map(String).join(' '));
+  /** Runs the real `dusty` with stdin not a terminal; stdout and stderr together. */
+  function runCli(args: string[]): { code: number | null; out: string } {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/dusty.js'), ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+      encoding: 'utf8',
+      timeout: 60_000,
     });
-    try {
-      await program.parseAsync(['node', 'dusty', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    return out.join('\n');
+    return { code: r.status, out: r.stdout + r.stderr };
   }
 
-  it('shutdown on a native engine says there is nothing to stop', async () => {
-    expect(await runCli(['shutdown', '--provider', 'native'])).toMatch(/no VM to stop/);
+  it('shutdown on a native engine says there is nothing to stop', () => {
+    expect(runCli(['shutdown', '--provider', 'native']).out).toMatch(/no VM to stop/);
   });
 
-  it('setup shows what it will install and changes nothing without confirmation', async () => {
-    const exitCode = process.exitCode;
-    const out = await runCli(['setup']);
-    process.exitCode = exitCode;
-    expect(out).toContain('/usr/local/lib/dusty-helper');
-    expect(out).toMatch(/edits only Dusty's section of \/etc\/hosts and \/etc\/exports/);
-    expect(out).toMatch(/Nothing was changed/);
+  it('setup shows what it will install and, off a terminal without --yes, changes nothing', () => {
+    const r = runCli(['setup']);
+    expect(r.out).toContain('/usr/local/lib/dusty-helper');
+    expect(r.out).toMatch(/edits only Dusty's section of \/etc\/hosts and \/etc\/exports/);
+    expect(r.out).toMatch(/Nothing was changed \(not a terminal: pass --yes to go ahead\)/);
+    expect(r.code).toBe(1);
   });
 });

@@ -1,30 +1,66 @@
-/** Dusty's per-user configuration keys, shared by the CLI and the dashboard's Settings. */
+/**
+ * Dusty's per-user configuration keys, listed once: each key's schema, its
+ * meaning and its label. The CLI, the dashboard's Settings and the contract
+ * all derive from this table.
+ */
 import { z } from 'zod';
 
 export const VM_PROVIDERS = ['auto', 'native', 'docker-machine', 'colima', 'remote'] as const;
 
-export const ConfigSchema = z.object({
-  /** A local folder or a git URL of the team's specs repo. */
-  specs_repo: z.string().default(''),
-  /** The router's image; any image with nginx and a POSIX sh. */
-  nginx_image: z.string().min(1).default('nginx:stable'),
-  /** Where the engine runs; `auto` detects it. */
-  vm_provider: z.enum(VM_PROVIDERS).default('auto'),
-  /** Pull managed repos on every `up` unless `--no-pull`. */
-  pull_repos: z.boolean().default(true),
-  /** Address the router publishes its ports on, when the provider does not decide. */
-  publish_address: z.string().default(''),
-});
-export type Config = z.infer<typeof ConfigSchema>;
-export type ConfigKey = keyof Config;
+const CONFIG_FIELDS = {
+  specs_repo: {
+    schema: z.string().default(''),
+    description: 'the specs repo: a local folder or a git URL',
+    label: 'Specs repo',
+  },
+  nginx_image: {
+    // Any image with nginx and a POSIX sh.
+    schema: z.string().min(1).default('nginx:stable'),
+    description: "the router's image (nginx with a POSIX sh)",
+    label: 'Router image',
+  },
+  vm_provider: {
+    schema: z.enum(VM_PROVIDERS).default('auto'),
+    description: `where the engine runs: ${VM_PROVIDERS.join(', ')}`,
+    label: 'Engine provider',
+  },
+  pull_repos: {
+    schema: z.boolean().default(true),
+    description: 'pull managed repos on every up (true/false)',
+    label: 'Pull repos on Up',
+  },
+  publish_address: {
+    schema: z.string().default(''),
+    description: 'address the router listens on (empty: the provider decides)',
+    label: 'Publish address',
+  },
+} as const;
 
-export const CONFIG_DESCRIPTIONS: Record<ConfigKey, string> = {
-  specs_repo: 'the specs repo: a local folder or a git URL',
-  nginx_image: "the router's image (nginx with a POSIX sh)",
-  vm_provider: `where the engine runs: ${VM_PROVIDERS.join(', ')}`,
-  pull_repos: 'pull managed repos on every up (true/false)',
-  publish_address: 'address the router listens on (empty: the provider decides)',
-};
+type Fields = typeof CONFIG_FIELDS;
+export type ConfigKey = keyof Fields;
+
+export const ConfigSchema = z.object(
+  Object.fromEntries(Object.entries(CONFIG_FIELDS).map(([k, f]) => [k, f.schema])) as {
+    [K in ConfigKey]: Fields[K]['schema'];
+  },
+);
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Every config key, in the order the CLI and the Settings view list them. */
+export const CONFIG_KEYS = Object.keys(CONFIG_FIELDS) as [ConfigKey, ...ConfigKey[]];
+
+const pick = <P extends 'description' | 'label'>(prop: P) =>
+  Object.fromEntries(
+    CONFIG_KEYS.map((k): [string, string] => [k, CONFIG_FIELDS[k][prop]]),
+  ) as Record<ConfigKey, string>;
+
+export const CONFIG_DESCRIPTIONS: Record<ConfigKey, string> = pick('description');
+/** Short names for a form. */
+export const CONFIG_LABELS: Record<ConfigKey, string> = pick('label');
+
+export function isConfigKey(key: string): key is ConfigKey {
+  return Object.hasOwn(CONFIG_FIELDS, key);
+}
 
 /** Parses a value typed by a person for a config key. */
 export function parseConfigValue(key: ConfigKey, raw: string): Config[ConfigKey] {

@@ -3,12 +3,13 @@
  * sandbox: its own DUSTY_HOME, Compose project, hosts file, ports and copies
  * of the demo specs and repos (examples/), so tests may change them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StateStore } from '../../src-main/engine/state/store.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'bin', 'dusty.js');
@@ -57,6 +58,28 @@ export function run(
   });
 }
 
+/** Collects a spawned command's output until it ends. */
+export function collect(child: ChildProcess): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }),
+    ),
+  );
+}
+
+/** Fails with the CLI's output when the exit code is not the expected one. */
+export function expectCode(r: RunResult, code: number): RunResult {
+  if (r.code !== code)
+    throw new Error(
+      `expected exit code ${code}, got ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
+  return r;
+}
+
 /** Fails with everything the command printed, so a failing test shows why. */
 export function ok(r: RunResult, what: string): RunResult {
   if (r.code !== 0)
@@ -90,7 +113,8 @@ export class DustyCli {
 
   constructor(
     readonly project: string,
-    readonly ports: Ports,
+    /** Host ports of its own for the demo's apps; without them the demo specs are copied as they are. */
+    readonly ports?: Ports,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `dusty-${project}-`));
     this.home = join(this.dir, 'home');
@@ -100,6 +124,22 @@ export class DustyCli {
     writeFileSync(this.hostsFile, PERSONAL_HOSTS);
     cpSync(join(ROOT, 'examples', 'specs'), this.specs, { recursive: true });
     cpSync(join(ROOT, 'examples', 'repos'), this.repos, { recursive: true });
+    if (ports) this.movePorts(ports);
+    this.env = {
+      ...process.env,
+      DUSTY_HOME: this.home,
+      DUSTY_PROJECT: project,
+      DUSTY_HOSTS_FILE: this.hostsFile,
+      // No helper: tests never reach a helper the machine may have installed.
+      DUSTY_SOCKET_PATH: join(this.dir, 'no-helper.sock'),
+      DUSTY_HELPER_AUDIT_LOG: join(this.dir, 'no-audit.log'),
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    };
+  }
+
+  /** Moves the demo's host ports to the test's own, so test files never collide. */
+  private movePorts(ports: Ports) {
     // Ports of our own: web and api on two http ports, echo on a stream port.
     this.editSpec('apps/web.yml', (t) => t.replace('host_port: 80', `host_port: ${ports.web}`));
     this.editSpec('apps/api.yml', (t) => t.replace('host_port: 80', `host_port: ${ports.api}`));
@@ -112,19 +152,54 @@ export class DustyCli {
     this.editFile(join(this.repos, 'web/www/cgi-bin/hello'), (t) =>
       t.replace('http://api.demo.test/', `http://api.demo.test:${ports.api}/`),
     );
-    this.env = {
-      ...process.env,
-      DUSTY_HOME: this.home,
-      DUSTY_PROJECT: project,
-      DUSTY_HOSTS_FILE: this.hostsFile,
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
-    };
   }
 
   /** Runs `dusty ARGS`, resolving with its exit code and output. */
   dusty(...args: string[]): Promise<RunResult> {
     return run('node', [CLI, ...args], { env: this.env });
+  }
+
+  /** The environment of a `dusty` run, with some variables changed (undefined removes one). */
+  envWith(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+    const env = { ...this.env, ...extra };
+    for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
+    return env;
+  }
+
+  /** Runs `dusty ARGS` with some environment variables changed; stdin is not a terminal. */
+  run(args: string[], extraEnv: Record<string, string | undefined> = {}): Promise<RunResult> {
+    return run('node', [CLI, ...args], { env: this.envWith(extraEnv) });
+  }
+
+  /** Starts `dusty ARGS` without waiting for it; stdin is closed (not a terminal). */
+  spawn(args: string[], extraEnv: Record<string, string | undefined> = {}): ChildProcess {
+    return spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: this.envWith(extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+
+  /** Dusty's state in this sandbox, for tests that set it up without the CLI. */
+  get store(): StateStore {
+    return new StateStore(this.home);
+  }
+
+  /** Points Dusty at the copied specs and every demo repo at its copied folder, without the CLI. */
+  async useCopies(): Promise<void> {
+    const store = this.store;
+    await store.setConfig('specs_repo', this.specs);
+    for (const r of ['api', 'web', 'greeting'])
+      await store.setRepoOverride(`github.com/dusty-demo/${r}`, join(this.repos, r));
+  }
+
+  writeSpec(rel: string, text: string): void {
+    writeFileSync(this.specPath(rel), text);
+  }
+
+  /** Removes the sandbox folder (containers are the test's to remove). */
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Runs `dusty ARGS` and fails the test with its output when it exits non-zero. */

@@ -5,22 +5,52 @@ import { dustyVersion } from '../version.js';
 export type Register = (program: Command) => void;
 
 /**
- * Each group of commands lives in its own module; only the group of the
- * command being run is loaded, because loading them all (dockerode, ws, tar)
- * costs more than a no-op `dusty up` spends on everything else.
+ * Each group of commands lives in its own module (commands/NAME.ts); only the
+ * group of the command being run is loaded, because loading them all
+ * (dockerode, ws, tar) costs more than a no-op `dusty up` spends on
+ * everything else.
  */
 export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
   {
-    commands: ['validate', 'compile', 'config', 'bundles', 'env', 'assets'],
+    commands: ['validate', 'compile'],
     load: async () => (await import('./commands/specs.js')).registerSpecCommands,
   },
   {
-    commands: ['up', 'stop', 'restart', 'status', 'logs', 'shell', 'scripts', 'cp', 'repos'],
-    load: async () => (await import('./commands/runtime.js')).registerRuntimeCommands,
+    commands: ['config'],
+    load: async () => (await import('./commands/config.js')).registerConfigCommands,
   },
   {
-    commands: ['test', 'disk', 'doctor', 'dump'],
-    load: async () => (await import('./commands/extra.js')).registerExtraCommands,
+    commands: ['bundles'],
+    load: async () => (await import('./commands/bundles.js')).registerBundleCommands,
+  },
+  { commands: ['env'], load: async () => (await import('./commands/env.js')).registerEnvCommands },
+  {
+    commands: ['assets'],
+    load: async () => (await import('./commands/assets.js')).registerAssetCommands,
+  },
+  {
+    commands: ['up', 'stop', 'restart', 'status'],
+    load: async () => (await import('./commands/stack.js')).registerStackCommands,
+  },
+  {
+    commands: ['logs', 'shell', 'scripts', 'cp'],
+    load: async () => (await import('./commands/containers.js')).registerContainerCommands,
+  },
+  {
+    commands: ['repos'],
+    load: async () => (await import('./commands/repos.js')).registerRepoCommands,
+  },
+  {
+    commands: ['test'],
+    load: async () => (await import('./commands/test.js')).registerTestCommand,
+  },
+  {
+    commands: ['disk'],
+    load: async () => (await import('./commands/disk.js')).registerDiskCommands,
+  },
+  {
+    commands: ['doctor', 'dump'],
+    load: async () => (await import('./commands/doctor.js')).registerDoctorCommands,
   },
   { commands: ['ui'], load: async () => (await import('./commands/ui.js')).registerUiCommand },
   {

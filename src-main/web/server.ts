@@ -8,7 +8,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventMessage, WsCall, WsServerMessage } from '../../src-shared/api/contract.js';
-import type { ApiService } from './api-service.js';
+import type { ApiService } from '../service/api-service.js';
 import {
   contentSecurityPolicy,
   cookieValue,

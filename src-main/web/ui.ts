@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { createDocker } from '../engine/docker/client.js';
 import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
 import type { Project } from '../engine/project.js';
-import { ApiService } from './api-service.js';
-import { rendererDir } from './paths.js';
+import { ApiService } from '../service/api-service.js';
+import { rendererDir } from '../paths.js';
 import { startUiServer, type UiServer } from './server.js';
 import { dustyVersion } from '../version.js';
 

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import {
   CONFIG_KEYS,
+  CONFIG_LABELS,
   VM_PROVIDERS,
   type SettingsInfo,
   type SpecsReport,
@@ -11,13 +12,7 @@ import { call, CallError } from '../api.js';
 import { loadBundles, useStore } from '../store.js';
 import { ProblemList } from './Problems.js';
 
-const LABELS: Record<ConfigKey, string> = {
-  specs_repo: 'Specs repo',
-  nginx_image: 'Router image',
-  vm_provider: 'Engine provider',
-  pull_repos: 'Pull repos on Up',
-  publish_address: 'Publish address',
-};
+const LABELS = CONFIG_LABELS;
 
 export function SettingsView() {
   const info = useStore((s) => s.info);

@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Problem } from '../specs/schema.js';
-import { VM_PROVIDERS, type Config, type ConfigKey } from '../config.js';
+import { CONFIG_KEYS, CONFIG_LABELS, VM_PROVIDERS, type Config, type ConfigKey } from '../config.js';
 
 // ---------------------------------------------------------------- results
 
@@ -225,13 +225,7 @@ export const callInputs = {
   /** Changes one setting; the value is parsed as the CLI parses it. */
   'config:set': z
     .object({
-      key: z.enum([
-        'specs_repo',
-        'nginx_image',
-        'vm_provider',
-        'pull_repos',
-        'publish_address',
-      ] as const satisfies readonly ConfigKey[]),
+      key: z.enum(CONFIG_KEYS),
       value: z.string().max(4096),
     })
     .strict(),
@@ -349,12 +343,4 @@ export interface WsCall {
 export type WsServerMessage =
   { type: 'result'; seq: number; result: Result<unknown> } | ({ type: 'event' } & EventMessage);
 
-/** Config keys as a list, for the Settings form. */
-export const CONFIG_KEYS: ConfigKey[] = [
-  'specs_repo',
-  'nginx_image',
-  'vm_provider',
-  'pull_repos',
-  'publish_address',
-];
-export { VM_PROVIDERS };
+export { CONFIG_KEYS, CONFIG_LABELS, VM_PROVIDERS };

@@ -1,6 +1,5 @@
 /** helper serve, setup, shutdown: the privileged helper and the engine's VM. */
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { defaultDustyHome, StateStore } from '../../engine/state/store.js';
 import { HelperClient } from '../../platform/helper-client.js';
@@ -14,22 +13,13 @@ import {
 import { helperOptionsFromEnv, serveHelper } from '../../helper/server.js';
 import { ExecRunner } from '../../platform/command-runner.js';
 import { createProvider, resolveProviderName } from '../../platform/providers.js';
+import { confirm } from '../confirm.js';
 
 /** The person Dusty works for: the sudo caller when run through sudo, else this process's user. */
 function personUid(): number {
   const sudoUid = process.env.SUDO_UID;
   if (sudoUid && /^\d+$/.test(sudoUid)) return Number(sudoUid);
   return process.getuid?.() ?? 0;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 function runInherit(command: string, args: string[]): Promise<number> {
@@ -78,11 +68,10 @@ export function registerHelperCommands(program: Command): void {
       } else {
         console.log(describeInstall(plan));
       }
-      if (!opts.yes && !(await confirm('Continue?'))) {
+      const refusal = 'Nothing was changed (not a terminal: pass --yes to go ahead).';
+      if (!(await confirm('Continue?', opts.yes, refusal))) {
         console.log(
-          process.stdin.isTTY
-            ? 'Nothing was changed. Dusty keeps working without the helper, but cannot edit /etc/hosts or start the engine for you.'
-            : 'Nothing was changed (not a terminal: pass --yes to go ahead).',
+          'Nothing was changed. Dusty keeps working without the helper, but cannot edit /etc/hosts or start the engine for you.',
         );
         process.exitCode = 1;
         return;

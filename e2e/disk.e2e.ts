@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtraDusty, expectCode } from './fixtures/extra/support.js';
+import { DustyCli, expectCode } from './support/dusty.js';
 
-const PROJECT = 'e2eextradisk';
-const dusty = new ExtraDusty(PROJECT);
+const PROJECT = 'e2edisk';
+const dusty = new DustyCli(PROJECT);
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const VOLUME = `${PROJECT}_data`;
-const FOREIGN_IMAGE = 'e2eextradisk-foreign:1';
+const FOREIGN_IMAGE = 'e2edisk-foreign:1';
 const DUSTY_IMAGE = `dusty-testing/${PROJECT}.app:1`;
 const created: string[] = [];
 
@@ -100,7 +100,7 @@ async function writeVolume(volume: string, files: Record<string, string>) {
 }
 
 beforeAll(async () => {
-  await dusty.configure();
+  await dusty.useCopies();
 });
 
 afterAll(async () => {
@@ -167,12 +167,12 @@ describe('dusty disk', () => {
     const base = await docker.createContainer({ Image: 'dusty-busybox:local', Cmd: ['true'] });
     created.push(base.id);
     await base.commit({
-      repo: 'dusty-testing/e2eextradisk.app',
+      repo: 'dusty-testing/e2edisk.app',
       tag: '1',
       changes: [`LABEL dev.dusty.project=${PROJECT}`],
     });
     await base.commit({
-      repo: 'e2eextradisk-foreign',
+      repo: 'e2edisk-foreign',
       tag: '1',
       changes: ['LABEL e2e.extra=foreign'],
     });

@@ -7,25 +7,25 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtraDusty, expectCode } from './fixtures/extra/support.js';
+import { DustyCli, expectCode } from './support/dusty.js';
 
-const dusty = new ExtraDusty('e2eextradoctor');
+const dusty = new DustyCli('e2edoctor');
 const TAKEN = 20081;
 const FREE = 20082;
-const NAME = 'nowhere.e2eextra.test';
+const NAME = 'nowhere.e2edoctor.test';
 const ENV_VALUE = 'env-value-s3cr3t-9137';
 const ASSET_VALUE = 'asset-content-k3y-5521';
 let server: Server;
 
 beforeAll(async () => {
-  await dusty.configure();
+  await dusty.useCopies();
   dusty.writeSpec(
     'apps/docapp.yml',
     [
       'image: dusty-busybox:local',
       'host_forwarding:',
       `  - {host_name: ${NAME}, host_port: ${TAKEN}, container_port: 8000}`,
-      `  - {host_name: free.e2eextra.localhost, host_port: ${FREE}, container_port: 8001}`,
+      `  - {host_name: free.e2edoctor.localhost, host_port: ${FREE}, container_port: 8001}`,
       'assets:',
       '  - {name: apikey, path: /etc/apikey}',
       'commands:',

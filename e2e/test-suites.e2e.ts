@@ -9,11 +9,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtraDusty, collect, expectCode } from './fixtures/extra/support.js';
+import { collect, DustyCli, expectCode } from './support/dusty.js';
 
-const PROJECT = 'e2eextratest';
+const PROJECT = 'e2esuites';
 const REPO = `dusty-testing/${PROJECT}.web`;
-const dusty = new ExtraDusty(PROJECT);
+const dusty = new DustyCli(PROJECT);
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
 const WEB_TEST = `
@@ -70,7 +70,7 @@ async function leftovers(runLabel: string): Promise<{ containers: number; networ
 }
 
 beforeAll(async () => {
-  await dusty.configure();
+  await dusty.useCopies();
   const web = readFileSync(join(dusty.specs, 'apps/web.yml'), 'utf8');
   dusty.writeSpec('apps/web.yml', web.slice(0, web.indexOf('test:')) + WEB_TEST.trimStart());
   for (const id of await testingImages())

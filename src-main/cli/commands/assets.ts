@@ -1,0 +1,73 @@
+/** `dusty assets`: secret files placed in containers. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { DustyError } from '../../engine/project.js';
+import { dim, green, printJson, table } from '../output.js';
+import { getProject } from '../context.js';
+
+/** Registers `assets list/set/unset/read`. */
+export function registerAssetCommands(program: Command): void {
+  const assets = program
+    .command('assets')
+    .description('secret files placed in containers (values are never printed but by `read`)');
+  assets
+    .command('list')
+    .description('every asset the specs declare, and whether it is set')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const project = getProject();
+      const [{ specs }, set] = await Promise.all([project.validate(), project.store.setAssets()]);
+      const rows = [
+        ...Object.values(specs.apps).flatMap((a) =>
+          a.spec.assets.map((x) => ({ ...x, owner: `app ${a.name}` })),
+        ),
+        ...Object.values(specs.libs).flatMap((l) =>
+          l.spec.assets.map((x) => ({ ...x, owner: `lib ${l.name}` })),
+        ),
+      ].map((a) => ({
+        name: a.name,
+        owner: a.owner,
+        path: a.path,
+        required: a.required,
+        set: set.has(a.name),
+      }));
+      if (opts.json) return printJson(rows);
+      console.log(
+        rows.length
+          ? table(
+              rows.map((r) => [
+                r.name,
+                r.owner,
+                r.path,
+                r.required ? 'required' : 'optional',
+                r.set ? green('set') : 'not set',
+              ]),
+              ['ASSET', 'USED BY', 'PATH', ' ', 'VALUE'],
+            ).trimEnd()
+          : dim('no app or lib declares assets'),
+      );
+    });
+  assets
+    .command('set <name> <file>')
+    .description("store a file's content as the asset's value")
+    .action(async (name: string, file: string) => {
+      const content = await readFile(file).catch(() => {
+        throw new DustyError(`cannot read ${file}`);
+      });
+      await getProject().store.setAsset(name, content);
+      console.log(`asset ${name} set (${content.length} bytes); run \`dusty up\` to apply`);
+    });
+  assets
+    .command('unset <name>')
+    .description("forget the asset's value")
+    .action(async (name: string) => {
+      await getProject().store.unsetAsset(name);
+      console.log(`asset ${name} unset`);
+    });
+  assets
+    .command('read <name>')
+    .description("print the asset's value")
+    .action(async (name: string) => {
+      process.stdout.write(await getProject().store.readAsset(name));
+    });
+}

@@ -1,0 +1,100 @@
+/** `dusty repos`: where the code of apps and libs comes from. */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DustyError } from '../../engine/project.js';
+import {
+  describeRepos,
+  matchReposInDir,
+  reposOfSpecs,
+  syncRepos,
+} from '../../engine/repos/repos.js';
+import { getProject } from '../context.js';
+import { dim, printJson, table } from '../output.js';
+
+/** Registers `repos list/override/manage/from/update`. */
+export function registerRepoCommands(program: Command): void {
+  const repos = program.command('repos').description('where the code of apps and libs comes from');
+  const repoInfo = async () => {
+    const project = getProject();
+    const [{ specs }, overrides] = await Promise.all([
+      project.validate(),
+      project.store.repoOverrides(),
+    ]);
+    return { project, list: describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir) };
+  };
+  const checkRepo = (list: { name: string }[], repo: string) => {
+    if (!list.some((r) => r.name === repo))
+      throw new DustyError(
+        `no spec uses the repo "${repo}"; repos: ${list.map((r) => r.name).join(', ') || 'none'}`,
+      );
+  };
+  repos
+    .command('list')
+    .description('every repo the specs use: where it comes from, and the local folder')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { list } = await repoInfo();
+      if (opts.json) return printJson(list);
+      console.log(
+        table(
+          list.map((r) => [r.name, r.mode, r.path, r.usedBy.join(', ')]),
+          ['REPO', 'MODE', 'LOCAL PATH', 'USED BY'],
+        ).trimEnd(),
+      );
+    });
+  repos
+    .command('override <repo> <path>')
+    .description('use your own checkout of a repo')
+    .action(async (repo: string, path: string) => {
+      const { project, list } = await repoInfo();
+      checkRepo(list, repo);
+      const abs = resolve(path);
+      if (
+        !(await stat(abs).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new DustyError(`${abs} is not a folder`);
+      await project.store.setRepoOverride(repo, abs);
+      console.log(
+        `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
+      );
+    });
+  repos
+    .command('manage <repo>')
+    .description('let Dusty clone and pull a repo again')
+    .action(async (repo: string) => {
+      const { project, list } = await repoInfo();
+      checkRepo(list, repo);
+      await project.store.setRepoOverride(repo, undefined);
+      console.log(`${repo} is managed by Dusty again`);
+    });
+  repos
+    .command('from <dir>')
+    .description('override every repo whose folder name is in DIR')
+    .action(async (dir: string) => {
+      const { project, list } = await repoInfo();
+      const found = await matchReposInDir(
+        list.map((r) => r.name),
+        resolve(dir),
+      );
+      for (const [repo, path] of Object.entries(found)) {
+        await project.store.setRepoOverride(repo, path);
+        console.log(`${repo} -> ${path}`);
+      }
+      if (!Object.keys(found).length) console.log(dim(`no folder in ${dir} matches a repo`));
+    });
+  repos
+    .command('update')
+    .description('pull every managed repo')
+    .action(async () => {
+      const { list } = await repoInfo();
+      await syncRepos(list, true, (e) =>
+        console.log(
+          `  ${e.action} ${e.repo}: ${e.status}${e.message ? dim(` (${e.message})`) : ''}`,
+        ),
+      );
+    });
+}

@@ -1,0 +1,119 @@
+/** up, stop, restart, status: running the environment. */
+import type { Command } from 'commander';
+import { createDocker } from '../../engine/docker/client.js';
+import { restart, status, stop } from '../../engine/runtime/ops.js';
+import { hostsApplier } from '../../engine/runtime/system.js';
+import { up, type UpEvent } from '../../engine/runtime/up.js';
+import { getPlatform, getProject } from '../context.js';
+import { bold, dim, green, printJson, red, table, yellow } from '../output.js';
+
+const docker = () => createDocker();
+
+function printUpEvent(e: UpEvent) {
+  switch (e.type) {
+    case 'step':
+      console.log(bold(`» ${e.message}`));
+      break;
+    case 'warning':
+      console.error(yellow(`warning: ${e.message}`));
+      break;
+    case 'repo':
+      console.log(
+        `  ${e.event.action} ${e.event.repo}: ${e.event.status}${e.event.message ? dim(` (${e.event.message})`) : ''}`,
+      );
+      break;
+    case 'pull':
+      console.log(`  image ${e.image}: ${e.status}`);
+      break;
+    case 'compose':
+      console.log(dim(`  ${e.line}`));
+      break;
+    case 'container': {
+      const s =
+        e.state === 'running' && (!e.health || e.health === 'healthy')
+          ? green(e.state)
+          : e.state === 'exited'
+            ? red(e.state)
+            : e.state;
+      console.log(`  ${e.name}: ${s}${e.health ? ` (${e.health})` : ''}`);
+      break;
+    }
+  }
+}
+
+/** Registers `up`, `stop`, `restart` and `status`. */
+export function registerStackCommands(program: Command): void {
+  program
+    .command('up')
+    .description('start everything the active bundles need, from any state')
+    .option('--no-pull', 'do not pull managed repos (missing ones are still cloned)')
+    .option('--recreate', 'recreate every container, not only changed ones')
+    .option('--timeout <seconds>', 'how long to wait for containers', (v) => Number(v), 120)
+    .action(async (opts: { pull: boolean; recreate?: boolean; timeout: number }) => {
+      const d = docker();
+      const platform = await getPlatform();
+      const result = await up(
+        {
+          project: getProject(),
+          docker: d,
+          applyHosts: hostsApplier(),
+          ensureEngine: () => platform.ensureEngine(d),
+          exportRepos: (repos) => platform.exportRepos(repos),
+        },
+        { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
+        printUpEvent,
+      );
+      const n = result.compiled.output.containers.length;
+      console.log(green(`✔ ${n} container${n === 1 ? '' : 's'} running`));
+      for (const u of result.urls) console.log(`  ${u.app}: ${bold(u.url)}`);
+    });
+
+  program
+    .command('stop [names...]')
+    .description("stop Dusty's containers (all, or the named ones)")
+    .option('--rm', 'also remove them')
+    .action(async (names: string[], opts: { rm?: boolean }) => {
+      const done = await stop(getProject(), docker(), names, opts.rm ?? false);
+      console.log(
+        done.length
+          ? `${opts.rm ? 'removed' : 'stopped'} ${done.join(', ')}`
+          : 'nothing is running',
+      );
+    });
+
+  program
+    .command('restart [names...]')
+    .description(
+      'restart containers; with --repos, pull those repos and restart the apps that use them',
+    )
+    .option('--repos <repos...>', 'repos to update first')
+    .action(async (names: string[], opts: { repos?: string[] }) => {
+      const done = await restart(getProject(), docker(), names, opts.repos ?? [], (l) =>
+        console.log(dim(`  ${l}`)),
+      );
+      console.log(`restarted ${done.join(', ')}`);
+    });
+
+  program
+    .command('status')
+    .description('every app, service and lib of the active bundles, with its state and URLs')
+    .option('--json', 'print as JSON: [{name, kind, state, health, container, urls}]')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await status(getProject(), docker());
+      if (opts.json) return printJson(rows.map(({ usedBy: _u, ...r }) => r));
+      const paint = (s: string) =>
+        s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
+      console.log(
+        table(
+          rows.map((r) => [
+            r.name,
+            r.kind,
+            paint(r.state) + (r.health ? ` (${r.health})` : ''),
+            r.container ?? '-',
+            r.urls.join(' ') || '-',
+          ]),
+          ['NAME', 'KIND', 'STATE', 'CONTAINER', 'URLS'],
+        ).trimEnd(),
+      );
+    });
+}
