@@ -14,7 +14,13 @@
  */
 import { z } from 'zod';
 import type { Problem } from '../specs/schema.js';
-import { CONFIG_KEYS, CONFIG_LABELS, VM_PROVIDERS, type Config, type ConfigKey } from '../config.js';
+import {
+  CONFIG_KEYS,
+  CONFIG_LABELS,
+  VM_PROVIDERS,
+  type Config,
+  type ConfigKey,
+} from '../config.js';
 
 // ---------------------------------------------------------------- results
 
