@@ -26,16 +26,28 @@ export interface ComposeTool {
 function run(
   cmd: string,
   args: string[],
-  opts: { onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    onLine?: (line: string) => void;
+    env?: NodeJS.ProcessEnv;
+    onChild?: ((pid: number, running: boolean) => void) | undefined;
+  } = {},
 ) {
   return new Promise<{ code: number; output: string }>((resolve) => {
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+      child = spawn(cmd, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: opts.env ?? process.env,
+        // Its own process group: Ctrl-C in the terminal reaches Dusty, which
+        // lets this Compose call finish and stops at the next safe point.
+        detached: Boolean(opts.onChild),
+      });
     } catch {
       resolve({ code: 127, output: '' });
       return;
     }
+    const pid = child.pid;
+    if (pid && opts.onChild) opts.onChild(pid, true);
     let output = '';
     let partial = '';
     const onData = (d: Buffer) => {
@@ -50,6 +62,7 @@ function run(
     child.stderr.on('data', onData);
     child.on('error', () => resolve({ code: 127, output }));
     child.on('close', (code) => {
+      if (pid && opts.onChild) opts.onChild(pid, false);
       if (partial.trim() && opts.onLine) opts.onLine(partial);
       resolve({ code: code ?? 1, output });
     });
@@ -136,6 +149,8 @@ export class ComposeRunner {
   constructor(
     private readonly file: string,
     private readonly tool: ComposeTool,
+    /** Told of each Compose process, so a lock holder can record it (see ops-lock). */
+    private readonly onChild?: (pid: number, running: boolean) => void,
   ) {}
 
   private base(): string[] {
@@ -152,6 +167,7 @@ export class ComposeRunner {
     const res = await run(this.tool.command, [...this.base(), ...args], {
       ...(onLine ? { onLine } : {}),
       env,
+      onChild: this.onChild,
     });
     if (res.code !== 0)
       throw new Error(

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { ASSETS_IN_CONTAINER } from '../compiler/start-script.js';
-import { ComposeRunner, detectCompose, projectName } from '../docker/compose-runner.js';
+import { ComposeRunner, detectCompose, type ComposeTool } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
 import { DustyError, type CompiledProject, type Project } from '../project.js';
 import { writeFileAtomic } from '../state/files.js';
+import { Steps } from '../ops-lock/steps.js';
 import { lastLogLines, listContainers, type ContainerState } from './containers.js';
+import { findBrokenState, heal, projectNetwork } from './heal.js';
 
 export type UpEvent =
   | { type: 'step'; message: string }
@@ -38,6 +40,8 @@ export interface UpDeps {
   ensureEngine: () => Promise<void>;
   /** Exports repo folders where the provider mounts them over NFS; returns a warning if it could not. */
   exportRepos?: (repos: CompiledProject['repos']) => Promise<string | undefined>;
+  /** The held operation lock, when the caller took one. */
+  control?: UpControl | undefined;
 }
 
 export interface UpOptions {
@@ -54,7 +58,38 @@ export interface UpResult {
 }
 
 /** The engine's name for the project's network. */
-export const networkName = () => `${projectName()}_dusty`;
+export const networkName = projectNetwork;
+
+/**
+ * Where a caller holding the operation lock lets `up` check for cancellation
+ * (`stop` from another front door, Ctrl-C) and record its Compose processes.
+ * An `OpHandle` is one.
+ */
+export interface UpControl {
+  /** Why `up` must stop at its next safe point, or undefined. */
+  cancelled(): Promise<string | undefined>;
+  trackChild(pid: number, running: boolean): unknown;
+}
+
+const UP_STEPS = {
+  validate: { todo: 'validate the specs', done: 'validated the specs' },
+  engine: {
+    todo: 'check the Docker engine and repair its state',
+    done: 'checked the Docker engine',
+  },
+  repos: { todo: 'get the repos', done: 'got the repos' },
+  images: { todo: 'check the images', done: 'checked the images' },
+  write: {
+    todo: 'write the Compose file and the host names',
+    done: 'wrote the Compose file and the host names',
+  },
+  compose: {
+    todo: 'create and start the containers',
+    done: 'created and started the containers with Compose',
+  },
+  wait: { todo: 'wait for every container to run', done: 'saw every container running' },
+};
+type UpStep = keyof typeof UP_STEPS;
 
 export async function up(
   deps: UpDeps,
@@ -62,31 +97,29 @@ export async function up(
   onEvent: (e: UpEvent) => void,
 ): Promise<UpResult> {
   const { project, docker } = deps;
+  const steps = new Steps<UpStep>(UP_STEPS, () =>
+    deps.control ? deps.control.cancelled() : Promise.resolve(undefined),
+  );
+  await steps.begin('validate');
   onEvent({ type: 'step', message: 'validating specs' });
   const compiled = await project.compile();
   const { output } = compiled;
   for (const w of [...compiled.validation.problems, ...output.warnings])
     onEvent({ type: 'warning', message: `${w.file}: ${w.path ? `${w.path}: ` : ''}${w.message}` });
-  if (output.missingAssets.length)
-    throw new DustyError(
-      'required assets are not set; nothing was changed:\n' +
-        output.missingAssets
-          .map(
-            (a) =>
-              `  ${a.asset} (${a.owner}, placed at ${a.path}): dusty assets set ${a.asset} FILE`,
-          )
-          .join('\n'),
-      [],
-      'missing-assets',
-    );
+  if (output.missingAssets.length) throw missingAssetsError(output.missingAssets);
 
+  await steps.begin('engine');
   onEvent({ type: 'step', message: 'checking the Docker engine' });
   await deps.ensureEngine();
   const compose = await detectCompose();
+  const expected = output.containers.map((c) => c.name);
+  for (const done of await heal(await findBrokenState({ docker, services: expected })))
+    onEvent({ type: 'warning', message: `repaired: ${done}` });
 
   const config = await project.store.config();
   const pull = (opts.pull ?? true) && config.pull_repos;
   if (compiled.repos.length) {
+    await steps.begin('repos');
     onEvent({ type: 'step', message: pull ? 'getting repos' : 'getting missing repos' });
     await syncRepos(compiled.repos, pull, (event) => onEvent({ type: 'repo', event }));
     const warning = await deps.exportRepos?.(compiled.repos);
@@ -94,10 +127,11 @@ export async function up(
   }
 
   // Images before anything is written: a failed pull leaves the hosts file and containers as they were.
+  await steps.begin('images');
   await ensureImages(docker, compiled, onEvent);
 
+  await steps.begin('write');
   const store = project.store;
-  const composeFile = join(store.compiledDir, 'docker-compose.yml');
   const previousNginx = await readFile(join(store.compiledDir, 'nginx.conf'), 'utf8').catch(
     () => '',
   );
@@ -110,10 +144,46 @@ export async function up(
   const hosts = await deps.applyHosts(output.hostsEntries);
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
 
+  await steps.begin('compose');
+  await applyCompose(deps, compiled, compose, opts.recreate ?? false, onEvent);
+  await restartForChangedAssets(docker, compiled, store.assetsDir);
+
+  await steps.begin('wait');
+  await waitForContainers(docker, expected, opts.timeout ?? 120, onEvent, () => steps.checkpoint());
+  if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
+  steps.end();
+
+  const urls = output.containers.flatMap((c) => c.urls.map((url) => ({ app: c.name, url })));
+  return { compiled, hosts, urls };
+}
+
+function missingAssetsError(missing: CompiledProject['output']['missingAssets']): DustyError {
+  return new DustyError(
+    'required assets are not set; nothing was changed:\n' +
+      missing
+        .map(
+          (a) => `  ${a.asset} (${a.owner}, placed at ${a.path}): dusty assets set ${a.asset} FILE`,
+        )
+        .join('\n'),
+    [],
+    'missing-assets',
+  );
+}
+
+/** Runs `compose up` unless every container already runs what the file describes. */
+async function applyCompose(
+  deps: UpDeps,
+  compiled: CompiledProject,
+  compose: ComposeTool,
+  forceRecreate: boolean,
+  onEvent: (e: UpEvent) => void,
+) {
+  const { docker, project } = deps;
+  const { output } = compiled;
+  const composeFile = join(project.store.compiledDir, 'docker-compose.yml');
   const before = await listContainers(docker);
-  const expected = output.containers.map((c) => c.name);
   const network = await networkExists(docker);
-  let recreate = opts.recreate ?? false;
+  let recreate = forceRecreate;
   if (before.size && !network) {
     onEvent({
       type: 'warning',
@@ -121,7 +191,7 @@ export async function up(
     });
     recreate = true;
   }
-  const appliedStamp = join(store.compiledDir, '.applied');
+  const appliedStamp = join(project.store.compiledDir, '.applied');
   const composeHash = createHash('sha256').update(output.compose).digest('hex');
   const unchanged =
     !recreate &&
@@ -131,21 +201,18 @@ export async function up(
   if (unchanged) {
     // What Compose would conclude too, without the second it takes to start and ask.
     onEvent({ type: 'step', message: 'every container is up to date' });
-  } else {
-    onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
-    const runner = new ComposeRunner(composeFile, compose);
-    await rm(appliedStamp, { force: true });
-    await runner.up({ recreate }, (line) => onEvent({ type: 'compose', line }));
-    await writeFileAtomic(appliedStamp, composeHash);
+    return;
   }
-
-  await restartForChangedAssets(docker, compiled, store.assetsDir);
-
-  await waitForContainers(docker, expected, opts.timeout ?? 120, onEvent);
-  if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
-
-  const urls = output.containers.flatMap((c) => c.urls.map((url) => ({ app: c.name, url })));
-  return { compiled, hosts, urls };
+  onEvent({ type: 'step', message: `starting containers with ${compose.label}` });
+  const control = deps.control;
+  const runner = new ComposeRunner(
+    composeFile,
+    compose,
+    control ? (pid, running) => void control.trackChild(pid, running) : undefined,
+  );
+  await rm(appliedStamp, { force: true });
+  await runner.up({ recreate }, (line) => onEvent({ type: 'compose', line }));
+  await writeFileAtomic(appliedStamp, composeHash);
 }
 
 /**
@@ -295,6 +362,7 @@ async function waitForContainers(
   names: string[],
   timeoutS: number,
   onEvent: (e: UpEvent) => void,
+  checkpoint: () => Promise<void>,
 ) {
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
@@ -332,6 +400,7 @@ async function waitForContainers(
       }
     }
     if (!pending.size) break;
+    await checkpoint();
     if (Date.now() > deadline)
       throw new DustyError(
         `timed out after ${timeoutS}s waiting for ${[...pending].join(', ')}; see \`dusty status\` and \`dusty logs NAME\``,
