@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # --- Debian packages ---------------------------------------------------------
-pkgs=(docker.io docker-compose git debootstrap busybox-static chromium curl iproute2 ca-certificates)
+# openssh-server, openssh-client, rsync: the remote-engine provider and its e2e test (scripts/remote-engine.sh);
+# python3-paramiko: docker-compose 1.29 imports it for any ssh:// DOCKER_HOST (it still runs the system ssh).
+pkgs=(docker.io docker-compose git debootstrap busybox-static chromium curl iproute2 ca-certificates
+  openssh-server openssh-client rsync python3-paramiko)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -34,6 +34,12 @@ const CONFIG_FIELDS = {
     description: 'address the router listens on (empty: the provider decides)',
     label: 'Publish address',
   },
+  remote_dir: {
+    schema: z.string().default(''),
+    description:
+      'remote engine only: folder on its host that code is copied to (empty: ~/.dusty-remote/PROJECT)',
+    label: 'Remote code folder',
+  },
 } as const;
 
 type Fields = typeof CONFIG_FIELDS;

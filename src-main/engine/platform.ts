@@ -10,6 +10,8 @@ import { createProvider, resolveProviderName, type Provider } from '../platform/
 import type { PlatformFacts } from './compiler/index.js';
 import type { RepoInfo } from './repos/repos.js';
 import type { StateStore } from './state/store.js';
+import { projectName } from './docker/compose-runner.js';
+import { resolveRemoteRoot } from './remote/remote-root.js';
 
 export class Platform {
   private constructor(
@@ -17,6 +19,7 @@ export class Platform {
     private readonly store: StateStore,
     private readonly helper: HelperClient,
     private readonly publishAddress: string,
+    private readonly remoteDir = '',
   ) {}
 
   /** The configured (or detected) provider for this person. */
@@ -24,13 +27,33 @@ export class Platform {
     const config = await store.config();
     const deps = { runner: new ExecRunner(), helper, isRoot: process.getuid?.() === 0 };
     const name = await resolveProviderName(config.vm_provider, deps);
-    return new Platform(createProvider(name, deps), store, helper, config.publish_address);
+    return new Platform(
+      createProvider(name, deps),
+      store,
+      helper,
+      config.publish_address,
+      config.remote_dir,
+    );
   }
 
   /** What the compiler needs to know about where the engine runs. */
   async facts(): Promise<PlatformFacts> {
     const p = this.provider;
     const engineAddress = await p.engineAddress();
+    const target = p.sshTarget?.();
+    if (target) {
+      // Everything the containers mount is a copy under one folder on the engine's host.
+      const root = await resolveRemoteRoot(this.store.home, target, this.remoteDir, projectName());
+      return {
+        engineAddress,
+        // The router listens on the address the host names point at, which the laptop reaches.
+        publishAddress: this.publishAddress || engineAddress,
+        dustyDir: root,
+        persistDir: `${root}/persist`,
+        repoMount: { type: 'bind' },
+        remote: { target, root },
+      };
+    }
     const native = p.name === 'native';
     return {
       engineAddress,

@@ -20,6 +20,7 @@ import {
   type RepoInfo,
 } from './repos/repos.js';
 import { Platform } from './platform.js';
+import { remoteRepoPath } from './remote/sync.js';
 import { loadSpecs } from './specs/load.js';
 import type { ValidationResult } from './specs/validate.js';
 import { writeFileAtomic } from './state/files.js';
@@ -106,11 +107,15 @@ export class Project {
       overrides,
       this.store.reposDir,
     );
+    const remote = platform.remote;
     const output = compile({
       specs: validation.specs,
       activeBundles: known,
       envOverrides: env,
-      repoPaths: Object.fromEntries(repos.map((r) => [r.name, r.path])),
+      // A remote engine mounts the copies sync keeps on its host, never the paths here.
+      repoPaths: Object.fromEntries(
+        repos.map((r) => [r.name, remote ? remoteRepoPath(remote.root, r.name) : r.path]),
+      ),
       setAssets,
       nginxImage: config.nginx_image,
       platform,

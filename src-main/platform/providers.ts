@@ -9,6 +9,7 @@ import { lookup } from 'node:dns/promises';
 import type { HelperClient } from './helper-client.js';
 import type { CommandRunner } from './command-runner.js';
 import { startNativeEngine } from './native-engine.js';
+import { parseSshEndpoint, resolveSshConfig, type SshTarget } from './ssh.js';
 
 /** The provider names `vm_provider` accepts. */
 export const PROVIDER_NAMES = ['native', 'docker-machine', 'colima', 'remote'] as const;
@@ -32,6 +33,8 @@ export interface Provider {
   nfsServerAddress?(): Promise<string>;
   /** Environment for docker and compose commands (DOCKER_HOST and friends). */
   env(): Promise<Record<string, string>>;
+  /** For an engine on another host: how to reach that host with ssh (for code sync). */
+  sshTarget?(): SshTarget;
 }
 
 /** The I/O providers use. */
@@ -287,7 +290,8 @@ class ColimaProvider implements Provider {
 
 class RemoteProvider implements Provider {
   readonly name = 'remote';
-  readonly mountMode = 'nfs';
+  // Code reaches the remote host by sync (rsync over ssh) and is bind-mounted there.
+  readonly mountMode = 'bind';
   private readonly dockerHost: string;
   private readonly host: string;
   constructor(private readonly deps: ProviderDeps) {
@@ -302,9 +306,21 @@ class RemoteProvider implements Provider {
     this.host = host;
   }
 
+  sshTarget(): SshTarget {
+    // tcp:// says nothing about ssh: the host's name, with user and port from ~/.ssh/config.
+    return this.dockerHost.startsWith('ssh://')
+      ? parseSshEndpoint(this.dockerHost)
+      : { host: this.host };
+  }
+
   async engineAddress(): Promise<string> {
     const resolve = this.deps.resolve ?? (async (h: string) => (await lookup(h)).address);
-    return resolve(this.host);
+    // An ssh:// host may be an alias of ~/.ssh/config; `ssh -G` names the real host without connecting.
+    const host =
+      this.dockerHost.startsWith('ssh://') && !this.deps.resolve
+        ? ((await resolveSshConfig(this.sshTarget()).catch(() => undefined))?.hostname ?? this.host)
+        : this.host;
+    return resolve(host);
   }
 
   async ensureEngine(): Promise<void> {
@@ -320,10 +336,6 @@ class RemoteProvider implements Provider {
   }
 
   async shutdown(): Promise<void> {}
-
-  async nfsClientAddress(): Promise<string> {
-    return this.engineAddress();
-  }
 
   async env(): Promise<Record<string, string>> {
     return { DOCKER_HOST: this.dockerHost };

@@ -4,6 +4,7 @@
  * top-level `name:` (the project name is given with `-p`).
  */
 import type { App, Specs } from '../../../src-shared/specs/schema.js';
+import type { SshTarget } from '../../platform/ssh.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { libsInInstallOrder, type Closure } from './closure.js';
 import { ROUTER_CONF_DIR, routerCommand, type Forward } from './nginx.js';
@@ -30,6 +31,11 @@ export interface PlatformFacts {
   persistDir: string;
   /** How repos reach the engine: bind mounts, or NFS volumes from this server address. */
   repoMount: { type: 'bind' } | { type: 'nfs'; server: string };
+  /**
+   * A remote engine whose host gets copies of the code (not read by the
+   * compiler: the repo paths it is given are already the copies').
+   */
+  remote?: { target: SshTarget; root: string } | undefined;
 }
 
 export interface ComposeInput {

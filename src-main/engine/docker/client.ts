@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type Docker from 'dockerode';
+import { parseSshEndpoint, SshDialAgent } from '../../platform/ssh.js';
 
 // dockerode pulls in gRPC and protobuf; load it only when a command talks to the engine.
 const requireDockerode = () => createRequire(import.meta.url)('dockerode') as typeof Docker;
@@ -35,7 +36,10 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
 }
 
 /** Builds a dockerode client for an endpoint such as unix:///var/run/docker.sock or tcp://host:2376. */
-export function createDocker(endpoint = engineEndpoint()): Docker {
+export function createDocker(
+  endpoint = engineEndpoint(),
+  env: NodeJS.ProcessEnv = process.env,
+): Docker {
   const Docker = requireDockerode();
   if (!endpoint) return new Docker({ socketPath: '/var/run/docker.sock' });
   if (endpoint.startsWith('unix://'))
@@ -44,19 +48,41 @@ export function createDocker(endpoint = engineEndpoint()): Docker {
     return new Docker({ socketPath: endpoint.slice('npipe://'.length) });
   const url = new URL(endpoint);
   if (url.protocol === 'ssh:') {
-    return new Docker({
-      protocol: 'ssh',
-      host: url.hostname,
-      port: Number(url.port || 22),
-      username: url.username || undefined,
-    });
+    // dockerode's own SSH client ignores ~/.ssh/config; the system ssh, as the docker CLI uses, does not.
+    const target = parseSshEndpoint(endpoint);
+    // docker-modem passes `agent` to http.request; its types do not list it.
+    const opts = { host: target.host, protocol: 'http', agent: new SshDialAgent(target) };
+    return new Docker(opts as Docker.DockerOptions);
   }
-  const tls = process.env.DOCKER_TLS_VERIFY === '1';
+  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
   return new Docker({
     host: url.hostname,
     port: Number(url.port || (tls ? 2376 : 2375)),
     protocol: tls ? 'https' : 'http',
+    ...(tls ? tlsMaterial(env) : {}),
   });
+}
+
+/** The client certificate and CA the docker CLI would use: DOCKER_CERT_PATH, else ~/.docker. */
+export function tlsMaterial(env: NodeJS.ProcessEnv = process.env): {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+} {
+  const dir = env.DOCKER_CERT_PATH || join(env.DOCKER_CONFIG || join(homedir(), '.docker'));
+  const read = (f: string) => {
+    try {
+      return readFileSync(join(dir, f));
+    } catch {
+      return undefined;
+    }
+  };
+  const [ca, cert, key] = [read('ca.pem'), read('cert.pem'), read('key.pem')];
+  if (env.DOCKER_CERT_PATH && (!ca || !cert || !key))
+    throw new Error(
+      `DOCKER_CERT_PATH=${env.DOCKER_CERT_PATH} must hold ca.pem, cert.pem and key.pem (the files \`docker --tlsverify\` uses)`,
+    );
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 /** Turns an engine connection failure into a sentence that says what to do. */

@@ -10,6 +10,7 @@ import { syncRepos } from '../repos/repos.js';
 import { DustyError, type Project } from '../project.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { listContainers, runningContainer } from './containers.js';
+import { stopCodeSync } from '../remote/remote-up.js';
 
 async function lastRunner(project: Project): Promise<ComposeRunner | undefined> {
   const file = join(project.store.compiledDir, 'docker-compose.yml');
@@ -35,6 +36,8 @@ export async function stop(
     );
   const runner = await lastRunner(project);
   const targets = names.length ? names : [...existing.keys()];
+  // The whole environment stopping ends the code sync to a remote engine; `up` starts it again.
+  if (!names.length) await stopCodeSync(project.store);
   if (!targets.length) return [];
   if (runner) {
     if (rm && !names.length) await runner.exec(['down', '--remove-orphans']);

@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../state/files.js';
 import { Steps } from '../ops-lock/steps.js';
 import { lastLogLines, listContainers, type ContainerState } from './containers.js';
 import { findBrokenState, heal, projectNetwork } from './heal.js';
+import { RemoteCopy } from '../remote/remote-up.js';
 
 export type UpEvent =
   | { type: 'step'; message: string }
@@ -78,6 +79,10 @@ const UP_STEPS = {
     done: 'checked the Docker engine',
   },
   repos: { todo: 'get the repos', done: 'got the repos' },
+  copy: {
+    todo: "copy the code to the remote engine's host",
+    done: "copied the code to the remote engine's host",
+  },
   images: { todo: 'check the images', done: 'checked the images' },
   write: {
     todo: 'write the Compose file and the host names',
@@ -126,6 +131,55 @@ export async function up(
     if (warning) onEvent({ type: 'warning', message: warning });
   }
 
+  const remote = await copyToRemote(project, compiled, () => steps.begin('copy'), onEvent);
+  try {
+    const result = await apply(deps, compiled, { opts, steps, compose, remote }, onEvent);
+    await remote?.startWatching();
+    return result;
+  } finally {
+    await remote?.close();
+  }
+}
+
+/** For a remote engine: the code goes to its host before anything else changes. */
+async function copyToRemote(
+  project: Project,
+  compiled: CompiledProject,
+  begin: () => Promise<void>,
+  onEvent: (e: UpEvent) => void,
+): Promise<RemoteCopy | undefined> {
+  const target = compiled.platform.remote;
+  if (!target) return undefined;
+  await begin();
+  const remote = await RemoteCopy.open(project.store, compiled, target);
+  try {
+    onEvent({ type: 'step', message: `copying code to ${remote.host}` });
+    await remote.copyCode((f) =>
+      onEvent({ type: 'step', message: `copied ${f.name} to ${f.remote}` }),
+    );
+    return remote;
+  } catch (e) {
+    await remote.close();
+    throw e;
+  }
+}
+
+/** From the images to every container running. */
+async function apply(
+  deps: UpDeps,
+  compiled: CompiledProject,
+  run: {
+    opts: UpOptions;
+    steps: Steps<UpStep>;
+    compose: ComposeTool;
+    remote?: RemoteCopy | undefined;
+  },
+  onEvent: (e: UpEvent) => void,
+): Promise<UpResult> {
+  const { project, docker } = deps;
+  const { opts, steps, compose, remote } = run;
+  const { output } = compiled;
+  const expected = output.containers.map((c) => c.name);
   // Images before anything is written: a failed pull leaves the hosts file and containers as they were.
   await steps.begin('images');
   await ensureImages(docker, compiled, onEvent);
@@ -140,6 +194,7 @@ export async function up(
     mkdir(store.persistDir, { recursive: true }),
     ...output.containers.map((c) => mkdir(join(store.cpDir, c.name), { recursive: true })),
   ]);
+  await remote?.copyCompiled(expected);
   onEvent({ type: 'step', message: 'writing host names' });
   const hosts = await deps.applyHosts(output.hostsEntries);
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });

@@ -25,6 +25,7 @@ describe('StateStore', () => {
       vm_provider: 'auto',
       pull_repos: true,
       publish_address: '',
+      remote_dir: '',
     });
     expect(await store.activeBundles()).toEqual([]);
     expect(await store.envOverrides()).toEqual({});

@@ -1,0 +1,96 @@
+/**
+ * Starting and stopping the detached sync process, and the first full copy
+ * `up` makes itself (so its errors stop `up` before any container starts).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { SshSession } from '../../platform/ssh.js';
+import { syncFolder, type SyncFolder, type SyncPlan } from './sync.js';
+import { clearSyncFiles, livePid, writePlan, type SyncPaths } from './sync-state.js';
+
+const MAIN = fileURLToPath(new URL('./sync-main.js', import.meta.url));
+
+/** True when `pid` runs Dusty's sync process (not some process that reused the number). */
+async function isSyncProcess(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  // Without /proc (macOS) the pid file is all there is to go on.
+  return cmdline === undefined || cmdline.includes('sync-main');
+}
+
+/** Stops the project's sync process, if one runs, and forgets its state. */
+export async function stopSync(paths: SyncPaths): Promise<boolean> {
+  const pid = await livePid(paths.pid);
+  let stopped = false;
+  if (pid && (await isSyncProcess(pid))) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (await livePid(paths.pid)) === pid) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+    stopped = true;
+  }
+  await clearSyncFiles(paths);
+  return stopped;
+}
+
+/** Copies every folder once over one shared connection; throws naming the host and command on failure. */
+export async function copyAll(
+  plan: SyncPlan,
+  onFolder: (folder: SyncFolder, phase: 'start' | 'done') => void = () => {},
+): Promise<void> {
+  const session = await SshSession.open(plan.target);
+  try {
+    // A few at a time: each is one ssh channel and one rsync.
+    const queue = [...plan.folders];
+    const worker = async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        onFolder(f, 'start');
+        await syncFolder(f, plan.target, session);
+        onFolder(f, 'done');
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Starts the detached sync process for a plan (stopping an older one); waits until it has written its pid. */
+export async function startSync(paths: SyncPaths, home: string, project: string, plan: SyncPlan) {
+  await stopSync(paths);
+  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  await writePlan(paths.plan, plan);
+  const log = await open(paths.log, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [MAIN, home, project], {
+      detached: true,
+      stdio: ['ignore', log.fd, log.fd],
+      // Under Electron, execPath is the app: make it behave as Node.
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    child.unref();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if ((await livePid(paths.pid)) === child.pid) return child.pid;
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const tail = (await readFile(paths.log, 'utf8').catch(() => '')).trim().split('\n').slice(-3);
+    throw new Error(
+      `the sync process did not start (see ${paths.log}): ${tail.join(' ') || 'no output'}`,
+    );
+  } finally {
+    await log.close();
+  }
+}
