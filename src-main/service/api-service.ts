@@ -37,6 +37,7 @@ import { shQuote } from '../engine/compiler/start-script.js';
 import { explainEngineError } from '../engine/docker/client.js';
 import { projectName } from '../engine/docker/compose-runner.js';
 import { DustyError, type Project } from '../engine/project.js';
+import { syncStatus } from '../engine/remote/remote-up.js';
 import { describeRepos, reposOfSpecs } from '../engine/repos/repos.js';
 import { restart, scriptText, stop } from '../engine/runtime/ops.js';
 import { openShell } from '../engine/runtime/shell.js';
@@ -592,16 +593,21 @@ export class ApiService {
 
   private async repos(): Promise<RepoRow[]> {
     const { project } = this.deps;
-    const [{ specs }, overrides] = await Promise.all([
+    const [{ specs }, overrides, sync] = await Promise.all([
       project.validate(),
       project.store.repoOverrides(),
+      syncStatus(project.store),
     ]);
-    return describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir).map((r) => ({
-      name: r.name,
-      mode: r.mode,
-      path: r.path,
-      usedBy: r.usedBy,
-    }));
+    return describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir).map((r) => {
+      const s = sync?.find((f) => f.name === r.name);
+      return {
+        name: r.name,
+        mode: r.mode,
+        path: r.path,
+        usedBy: r.usedBy,
+        ...(s ? { sync: { state: s.state, remote: s.remote, reason: s.reason } } : {}),
+      };
+    });
   }
 
   private async checkRepo(repo: string) {

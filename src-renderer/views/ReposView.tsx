@@ -13,6 +13,15 @@ export function ReposView() {
     fn().then(setRepos, (e: unknown) => setError(e instanceof CallError ? e.message : String(e)));
   };
   useEffect(() => run(() => call('repos:list', {})), []);
+  // With a remote engine the sync state changes on its own: follow it while the view is open.
+  const synced = repos?.some((r) => r.sync) ?? false;
+  useEffect(() => {
+    if (!synced) return;
+    const timer = setInterval(() => {
+      call('repos:list', {}).then(setRepos, () => undefined);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [synced]);
 
   return (
     <div>
@@ -37,6 +46,7 @@ export function ReposView() {
               <th scope="col">Mode</th>
               <th scope="col">Local folder</th>
               <th scope="col">Used by</th>
+              {synced && <th scope="col">Remote copy</th>}
               <th scope="col">Override with a local folder</th>
             </tr>
           </thead>
@@ -53,6 +63,21 @@ export function ReposView() {
                   <code className="path">{r.path}</code>
                 </td>
                 <td>{r.usedBy.join(', ')}</td>
+                {synced && (
+                  <td aria-label={`Sync of ${r.name}`}>
+                    {r.sync ? (
+                      <>
+                        <span className={`badge sync-${r.sync.state}`}>
+                          {r.sync.state === 'in-sync' ? 'in sync' : r.sync.state}
+                        </span>{' '}
+                        <code className="path">{r.sync.remote}</code>
+                        {r.sync.reason && <div className="error-text">{r.sync.reason}</div>}
+                      </>
+                    ) : (
+                      '-'
+                    )}
+                  </td>
+                )}
                 <td>
                   <form
                     className="inline-form"

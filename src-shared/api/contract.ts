@@ -141,6 +141,15 @@ export interface RepoRow {
   mode: 'managed' | 'overridden' | 'local';
   path: string;
   usedBy: string[];
+  /** With a remote engine: the copy on its host and whether it is in sync (absent otherwise). */
+  sync?: RepoSync | undefined;
+}
+
+/** One synced folder's state; `reason` names the host and the command that failed. */
+export interface RepoSync {
+  state: 'in-sync' | 'syncing' | 'failed';
+  remote: string;
+  reason?: string | undefined;
 }
 
 /** Settings as shown in the dashboard. */

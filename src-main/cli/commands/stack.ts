@@ -1,6 +1,7 @@
 /** up, stop, restart, status: running the environment. */
 import type { Command } from 'commander';
 import { createDocker } from '../../engine/docker/client.js';
+import { syncStatus } from '../../engine/remote/remote-up.js';
 import { restart, status, stop } from '../../engine/runtime/ops.js';
 import { hostsApplier } from '../../engine/runtime/system.js';
 import { up, type UpEvent } from '../../engine/runtime/up.js';
@@ -113,6 +114,20 @@ export function registerStackCommands(program: Command): void {
             r.urls.join(' ') || '-',
           ]),
           ['NAME', 'KIND', 'STATE', 'CONTAINER', 'URLS'],
+        ).trimEnd(),
+      );
+      const sync = await syncStatus(getProject().store);
+      if (!sync) return;
+      const label = {
+        'in-sync': green('in sync'),
+        syncing: yellow('syncing'),
+        failed: red('failed'),
+      };
+      console.log(`\nCode sync to the remote engine's host:`);
+      console.log(
+        table(
+          sync.map((f) => [f.name, label[f.state], f.remote, f.reason ?? '']),
+          ['FOLDER', 'SYNC', 'REMOTE COPY', 'REASON'],
         ).trimEnd(),
       );
     });

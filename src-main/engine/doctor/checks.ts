@@ -16,6 +16,7 @@ import type { CompiledProject, Project } from '../project.js';
 import { syncRepos, type RepoInfo } from '../repos/repos.js';
 import { listContainers } from '../runtime/containers.js';
 import { ROUTER_NAME } from '../specs/validate.js';
+import { remoteChecks } from '../remote/doctor.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -274,6 +275,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
     return out;
   }
   const { output, platform } = compiled;
+  if (platform.remote) out.push(...(await remoteChecks(platform.remote, docker)));
 
   // Assets.
   if (output.missingAssets.length)
@@ -367,7 +369,8 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
     router = undefined;
   }
   const bindHost = platform.publishAddress || '127.0.0.1';
-  for (const port of ports) {
+  // A remote engine's ports are on its host: whether they are free cannot be tried from here.
+  for (const port of platform.remote ? [] : ports) {
     const title = `port ${port} is free or Dusty's own`;
     const r = await tryBind(bindHost, port);
     if (r === 'free') out.push({ title, status: 'ok', found: `free on ${bindHost}` });
