@@ -40,6 +40,15 @@ const CONFIG_FIELDS = {
       'remote engine only: folder on its host that code is copied to (empty: ~/.dusty-remote/PROJECT)',
     label: 'Remote code folder',
   },
+  vm_memory_size: {
+    // Imported from an original install's config (`dusty config import`).
+    schema: z
+      .string()
+      .regex(/^(\d+)?$/, 'expected a number of megabytes')
+      .default(''),
+    description: "memory in MB for a VM Dusty creates (empty: the provider's default)",
+    label: 'VM memory (MB)',
+  },
 } as const;
 
 type Fields = typeof CONFIG_FIELDS;

@@ -19,10 +19,11 @@ import {
   syncRepos,
   type RepoInfo,
 } from './repos/repos.js';
+import { projectName } from './docker/compose-runner.js';
 import { Platform } from './platform.js';
 import { remoteRepoPath } from './remote/sync.js';
 import { loadSpecs } from './specs/load.js';
-import type { ValidationResult } from './specs/validate.js';
+import { reachOf, scopeValidation, type ValidationResult } from './specs/validate.js';
 import { writeFileAtomic } from './state/files.js';
 import type { StateStore } from './state/store.js';
 
@@ -81,26 +82,33 @@ export class Project {
     return loadSpecs(await this.specsPath(explicit));
   }
 
-  /** Validates then compiles; throws a DustyError listing every problem when the specs are invalid. */
+  /**
+   * Validates what the active bundles reach (a broken spec nothing active
+   * uses is a warning), then compiles; throws a DustyError listing every
+   * problem that stops it.
+   */
   async compile(
     opts: { specsPath?: string; activeBundles?: string[] } = {},
   ): Promise<CompiledProject> {
-    const validation = await this.validate(opts.specsPath);
+    const [full, active] = await Promise.all([
+      this.validate(opts.specsPath),
+      opts.activeBundles ? Promise.resolve(opts.activeBundles) : this.store.activeBundles(),
+    ]);
+    const known = active.filter((b) => b in full.specs.bundles);
+    const validation = scopeValidation(full, reachOf(full.specs, { bundles: known }));
     if (!validation.ok)
       throw new DustyError(
         'the specs are invalid; nothing was changed',
         validation.problems.filter((p) => p.severity === 'error'),
         'invalid-specs',
       );
-    const [config, active, env, overrides, setAssets, platform] = await Promise.all([
+    const [config, env, overrides, setAssets, platform] = await Promise.all([
       this.store.config(),
-      opts.activeBundles ? Promise.resolve(opts.activeBundles) : this.store.activeBundles(),
       this.store.envOverrides(),
       this.store.repoOverrides(),
       this.store.setAssets(),
       this.platformFacts(),
     ]);
-    const known = active.filter((b) => b in validation.specs.bundles);
     const closure = computeClosure(validation.specs, known);
     const repos = describeRepos(
       reposOfSpecs(validation.specs, closure),
@@ -119,6 +127,7 @@ export class Project {
       setAssets,
       nginxImage: config.nginx_image,
       platform,
+      project: projectName(),
     });
     return { validation, output, repos, platform };
   }

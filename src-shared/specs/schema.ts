@@ -24,9 +24,13 @@ const port = z
 export const HostForwardingSchema = z.looseObject({
   host_name: z
     .string({ error: 'expected a host name such as local.myapp.com' })
-    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, {
-      error: 'expected a host name (letters, digits, hyphens and dots)',
-    }),
+    // Underscores are accepted, as the original did; the validator warns about them.
+    .regex(
+      /^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/,
+      {
+        error: 'expected a host name (letters, digits, hyphens, underscores and dots)',
+      },
+    ),
   host_port: port,
   container_port: port,
   type: z.enum(['http', 'stream'], { error: "expected 'http' or 'stream'" }).default('http'),
@@ -44,7 +48,8 @@ export const AssetSchema = z.looseObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
     error: 'expected an asset name of letters, digits, dots, hyphens and underscores',
   }),
-  path: z.string().startsWith('/', 'expected an absolute path in the container'),
+  /** Absolute, or relative to the mount of the app or lib that declares it (as in the original). */
+  path: z.string().min(1, 'expected a path in the container'),
   required: z.boolean().default(true),
 });
 export type Asset = z.infer<typeof AssetSchema>;
@@ -63,6 +68,8 @@ export type Suite = z.infer<typeof SuiteSchema>;
 
 export const TestSpecSchema = z.looseObject({
   image: z.string().min(1).optional(),
+  /** Pull `image` with the person's Docker credentials (docker login). */
+  image_requires_login: z.boolean().default(false),
   build: z.string().min(1).optional(),
   once: shellLines.default([]),
   suites: z.array(SuiteSchema).default([]),
@@ -74,6 +81,8 @@ export const AppSchema = z.looseObject({
   repo: z.string().min(1).optional(),
   mount: z.string().startsWith('/', 'expected an absolute path in the container').optional(),
   image: z.string().min(1).optional(),
+  /** Pull `image` with the person's Docker credentials (docker login). */
+  image_requires_login: z.boolean().default(false),
   build: z.string().min(1).optional(),
   depends: z
     .looseObject({ apps: names, services: names, libs: names })

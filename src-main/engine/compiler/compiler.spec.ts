@@ -9,7 +9,7 @@ import { computeClosure, libsInInstallOrder } from './closure.js';
 import { buildHostsSection, hostsEntries, HOSTS_BEGIN, HOSTS_END } from './hosts.js';
 import { compile, type CompileInput, type PlatformFacts } from './index.js';
 import { buildNginxConf } from './nginx.js';
-import { buildStartScript, ONCE_LOG, ONCE_MARKER } from './start-script.js';
+import { buildStartScript, ONCE_MARKER } from './start-script.js';
 
 const EXAMPLE_SPECS = fileURLToPath(
   new URL('../specs/fixtures/dusty-example-specs', import.meta.url),
@@ -452,43 +452,79 @@ describe('start script', () => {
     expect(script.slice(0, at('make base'))).toContain("cd '/base'");
   });
 
-  it('guards `once` with a marker and tees its output to the once log', () => {
+  it("guards `once` with a marker and runs it in the script's own shell", () => {
     const script = buildStartScript({
       name: 'web',
-      workdir: '/app',
+      mount: '/app',
       assets: [],
       libs: [],
       once: ['pip install -r requirements.txt'],
       always: ['python app.py'],
     });
-    expect(ONCE_LOG).toBe('/var/log/dusty_once_fn.log');
     expect(script).toContain(`if [ ! -e ${ONCE_MARKER} ]; then`);
-    expect(script).toMatch(
-      /pip install -r requirements.txt\n.*\) 2>&1 \| tee \/var\/log\/dusty_once_fn\.log\n/,
-    );
+    // A function, not a subshell: its exports and cds stay for `always`.
+    expect(script).toMatch(/dusty_once_fn \(\) \{\n {2}pip install -r requirements.txt\n\}/);
+    expect(script).toMatch(/^ {2}dusty_once_fn$/m);
+    expect(script).not.toMatch(/\( set -e/);
     expect(script).toContain(`: > ${ONCE_MARKER}`);
-    const once = script.indexOf('pip install');
+    const once = script.indexOf('  dusty_once_fn\n');
     expect(once).toBeLessThan(script.indexOf('python app.py'));
     expect(script.indexOf(`: > ${ONCE_MARKER}`)).toBeLessThan(script.indexOf('python app.py'));
+  });
+
+  it('puts libs, then the mount (cd and PATH), then assets, then once, then always', () => {
+    const script = buildStartScript({
+      name: 'web',
+      mount: '/app',
+      assets: [{ name: 'key', path: 'conf/key.pem' }],
+      libs: [{ name: 'lib', mount: '/lib', install: ['make install'] }],
+      once: ['echo once'],
+      always: ['run.sh'],
+    });
+    const order = [
+      'set -e',
+      'make install',
+      "cd '/app'",
+      "export PATH=$PATH:'/app'",
+      "cp '/run/dusty/assets/key' 'conf/key.pem'",
+      '  dusty_once_fn\n',
+      'run.sh',
+    ].map((l) => script.indexOf(l));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(script).toContain("mkdir -p 'conf' && cp");
+  });
+
+  it("starts an app without a mount in its image's working directory, even after lib installs", () => {
+    const script = buildStartScript({
+      name: 'w',
+      assets: [],
+      libs: [{ name: 'lib', mount: '/lib', install: ['make'] }],
+      once: [],
+      always: ['run'],
+    });
+    expect(script).not.toContain('export PATH');
+    expect(script.indexOf('dusty_workdir=$(pwd)')).toBeLessThan(script.indexOf("cd '/lib'"));
+    expect(script.indexOf('cd "$dusty_workdir"')).toBeGreaterThan(script.indexOf('make'));
+    const bare = buildStartScript({ name: 'w', assets: [], libs: [], once: [], always: ['run'] });
+    expect(bare).not.toMatch(/^cd /m);
   });
 
   it('has no once block when there are no once commands', () => {
     const script = buildStartScript({
       name: 'w',
-      workdir: '/',
       assets: [],
       libs: [],
       once: [],
       always: ['run'],
     });
     expect(script).not.toContain(ONCE_MARKER);
-    expect(script).not.toContain(ONCE_LOG);
   });
 
   it('runs the start script under /bin/sh and the once commands in the example flask app', () => {
     const script = startScript(services(compile(exampleInput()).compose).flaskone);
     expect(script).toContain('pip install -r requirements.txt');
-    expect(script).toContain(`tee ${ONCE_LOG}`);
+    expect(script).toContain('\n  dusty_once_fn\n');
     expect(script).toContain('\npython app.py\n');
   });
 });
@@ -526,5 +562,84 @@ describe('nginx', () => {
     expect(page).toContain('flaskone is not answering');
     expect(page).toContain('dusty logs flaskone');
     expect(page).not.toContain('flasktwo');
+  });
+});
+
+describe('what the original Dusty did with an app container', () => {
+  const specs = () =>
+    specsFrom({
+      'apps/web.yml': [
+        'repo: /r/web',
+        'mount: /web',
+        'image: busybox',
+        'commands: {always: [run.sh]}',
+        'depends: {libs: [lib]}',
+        'assets:',
+        '  - {name: key, path: conf/key.pem}',
+        '  - {name: shared, path: /etc/shared}',
+        'compose:',
+        '  volumes: ["data:/var/lib/web", "/abs:/abs", "./rel:/rel"]',
+      ].join('\n'),
+      'apps/worker.yml': 'image: busybox\ncompose: {user: nobody}\ncommands: {always: [run]}\n',
+      'libs/lib.yml': [
+        'repo: /r/lib',
+        'mount: /lib',
+        'assets:',
+        '  - {name: shared, path: /etc/shared}',
+        '  - {name: shared, path: lib.conf}',
+      ].join('\n'),
+      'services/db.yml':
+        'image: busybox\nvolumes: ["dbdata:/data", {type: volume, source: logs, target: /logs}]\n',
+      'bundles/b.yml': 'apps: [web, worker]\nservices: [db]\n',
+    });
+
+  it('runs apps as root unless the compose block chooses a user', () => {
+    const svcs = services(compile(input(specs())).compose);
+    expect(svcs.web!.user).toBe('root');
+    expect(svcs.worker!.user).toBe('nobody');
+    expect(svcs.db!.user).toBeUndefined();
+  });
+
+  it('names every container <project>_<name>_1', () => {
+    const svcs = services(compile(input(specs(), { project: 'team' })).compose);
+    expect(Object.fromEntries(Object.entries(svcs).map(([n, s]) => [n, s.container_name]))).toEqual(
+      {
+        'dusty-router': 'team_dusty-router_1',
+        db: 'team_db_1',
+        web: 'team_web_1',
+        worker: 'team_worker_1',
+      },
+    );
+    expect(services(compile(input(specs())).compose).web!.container_name).toBe('dusty_web_1');
+  });
+
+  it('declares the named volumes of apps and services at the top level, and only those', () => {
+    const doc = parse(compile(input(specs())).compose) as { volumes: Record<string, unknown> };
+    expect(doc.volumes).toEqual({ data: {}, dbdata: {}, logs: {} });
+  });
+
+  it('places a shared asset at every declared path, mounts it once, and makes lib paths relative to the lib', () => {
+    const out = compile(input(specs(), { setAssets: new Set(['key', 'shared']) }));
+    const web = services(out.compose).web!;
+    const assetMounts = web.volumes!.filter((v) => v.includes('/run/dusty/assets/'));
+    expect(assetMounts).toEqual([
+      '/home/u/.config/dusty/assets/key:/run/dusty/assets/key:ro',
+      '/home/u/.config/dusty/assets/shared:/run/dusty/assets/shared:ro',
+    ]);
+    const script = startScript(web);
+    expect(script.match(/cp '\/run\/dusty\/assets\/shared' '\/etc\/shared'/g)).toHaveLength(1);
+    expect(script).toContain("cp '/run/dusty/assets/shared' '/lib/lib.conf'");
+    // The app's own relative path: the script has already gone to the mount.
+    expect(script).toContain("cp '/run/dusty/assets/key' 'conf/key.pem'");
+    expect(script.indexOf("cd '/web'")).toBeLessThan(script.indexOf('conf/key.pem'));
+  });
+
+  it('still reports each missing required asset of the app and its libs', () => {
+    const out = compile(input(specs()));
+    expect(out.missingAssets.map((a) => `${a.owner}:${a.asset}`).sort()).toEqual([
+      'app web:key',
+      'app web:shared',
+      'lib lib:shared',
+    ]);
   });
 });

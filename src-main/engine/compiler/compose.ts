@@ -3,6 +3,7 @@
  * docker-compose 1.29, so it uses the Compose Specification without a
  * top-level `name:` (the project name is given with `-p`).
  */
+import { posix } from 'node:path';
 import type { App, Specs } from '../../../src-shared/specs/schema.js';
 import type { SshTarget } from '../../platform/ssh.js';
 import { ROUTER_NAME } from '../specs/validate.js';
@@ -49,6 +50,8 @@ export interface ComposeInput {
   nginxImage: string;
   platform: PlatformFacts;
   forwards: Forward[];
+  /** The Compose project name; containers are named `<project>_<name>_1` under Compose v1 and v2. */
+  project?: string | undefined;
 }
 
 type Service = Record<string, unknown>;
@@ -192,12 +195,38 @@ export function buildCompose(
     services[name] = svc;
   }
 
+  const project = input.project ?? 'dusty';
+  for (const [name, svc] of Object.entries(services)) {
+    // The original's names, so `docker exec dusty_web_1 ...` keeps working.
+    svc.container_name ??= `${project}_${name}_1`;
+    for (const v of namedVolumes(svc.volumes)) volumes[v] ??= {};
+  }
   const doc: Record<string, unknown> = {
     services,
     networks: { [NETWORK]: { driver: 'bridge' } },
   };
-  if (Object.keys(volumes).length) doc.volumes = volumes;
+  if (Object.keys(volumes).length)
+    doc.volumes = Object.fromEntries(Object.entries(volumes).sort(([a], [b]) => (a < b ? -1 : 1)));
   return { doc };
+}
+
+/**
+ * Named volumes a service mounts (`data:/var/lib/x`, or the long form with
+ * `type: volume`): Compose refuses a file that does not declare them.
+ */
+export function namedVolumes(vols: unknown): string[] {
+  const out: string[] = [];
+  for (const v of Array.isArray(vols) ? (vols as unknown[]) : []) {
+    if (typeof v === 'string') {
+      const parts = v.split(':');
+      const src = parts[0]!;
+      if (parts.length > 1 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(src)) out.push(src);
+    } else if (v && typeof v === 'object') {
+      const { type, source } = v as { type?: unknown; source?: unknown };
+      if ((type ?? 'volume') === 'volume' && typeof source === 'string' && source) out.push(source);
+    }
+  }
+  return out;
 }
 
 function labelsOf(labels: unknown): Record<string, string> {
@@ -209,6 +238,24 @@ function labelsOf(labels: unknown): Record<string, string> {
 
 function literalEnv(env: Record<string, string> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, literal(v)]));
+}
+
+/**
+ * Every place an app's assets go: its own and its libs', each relative path
+ * made relative to the mount of the spec that declares it. The same asset
+ * declared twice at one path is placed once.
+ */
+export function placedAssets(
+  app: App,
+  libs: readonly { mount: string; assets: App['assets'] }[],
+): { name: string; path: string }[] {
+  const out = new Map<string, { name: string; path: string }>();
+  const add = (name: string, path: string) => out.set(`${name}\0${path}`, { name, path });
+  for (const a of app.assets) add(a.name, a.path);
+  for (const l of libs)
+    for (const a of l.assets)
+      add(a.name, a.path.startsWith('/') ? a.path : posix.join(l.mount, a.path));
+  return [...out.values()];
 }
 
 function appService(
@@ -231,17 +278,16 @@ function appService(
   );
   delete compose.command;
   delete compose.entrypoint;
-  delete compose.working_dir;
+  const mount = spec.repo && spec.mount ? spec.mount : undefined;
+  // Without a mount the image's (or the spec's) working directory stays, as in the original.
+  if (mount) delete compose.working_dir;
   const libs = libsInInstallOrder(specs, spec.depends.libs);
   const libSpecs = libs.map((l) => ({ name: l, ...specs.libs[l]!.spec }));
-  const assets = [...spec.assets, ...libSpecs.flatMap((l) => l.assets)].filter((a) =>
-    input.setAssets.has(a.name),
-  );
-  const workdir = spec.repo && spec.mount ? spec.mount : '/';
+  const assets = placedAssets(spec, libSpecs).filter((a) => input.setAssets.has(a.name));
   const script = buildStartScript({
     name,
-    workdir,
-    assets: assets.map((a) => ({ name: a.name, path: a.path })),
+    mount,
+    assets,
     libs: libSpecs.map((l) => ({ name: l.name, mount: l.mount, install: l.install })),
     once: spec.commands.once,
     always: spec.commands.always,
@@ -258,7 +304,9 @@ function appService(
   Object.assign(svc, compose);
   svc.entrypoint = [];
   svc.command = ['/bin/sh', '-c', literal(script)];
-  svc.working_dir = workdir;
+  if (mount) svc.working_dir = mount;
+  // The original ran every app as root whatever USER its image declares; a spec may still choose.
+  svc.user ??= 'root';
   const env = { ...normalizeEnv(compose.environment), ...literalEnv(input.envOverrides[name]) };
   if (Object.keys(env).length) svc.environment = env;
   const urls = spec.host_forwarding.map(
@@ -279,8 +327,8 @@ function appService(
   if (spec.repo && spec.mount) vols.push(repoVolume(spec.repo, spec.mount));
   for (const l of libSpecs) vols.push(repoVolume(l.repo, l.mount));
   vols.push(`${platform.dustyDir}/cp/${name}:/cp`);
-  for (const a of assets)
-    vols.push(`${platform.dustyDir}/assets/${a.name}:${ASSETS_IN_CONTAINER}/${a.name}:ro`);
+  for (const asset of new Set(assets.map((a) => a.name)))
+    vols.push(`${platform.dustyDir}/assets/${asset}:${ASSETS_IN_CONTAINER}/${asset}:ro`);
   svc.volumes = vols;
   if (!svc.network_mode) svc.networks = [NETWORK];
   const links = [

@@ -22,6 +22,8 @@ export interface CompileInput {
   setAssets: ReadonlySet<string>;
   nginxImage: string;
   platform: PlatformFacts;
+  /** The Compose project name (default `dusty`), which names the containers. */
+  project?: string | undefined;
 }
 
 /** What one container will be, for people and for the engine. */
@@ -79,7 +81,11 @@ export function compile(input: CompileInput): CompileOutput {
   ];
   for (const { owner, assets } of owners)
     for (const a of assets)
-      if (a.required && !input.setAssets.has(a.name))
+      if (
+        a.required &&
+        !input.setAssets.has(a.name) &&
+        !missingAssets.some((m) => m.owner === owner && m.asset === a.name)
+      )
         missingAssets.push({ asset: a.name, owner, path: a.path });
   return {
     compose: dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' }),

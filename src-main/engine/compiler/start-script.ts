@@ -1,6 +1,9 @@
 /**
- * The shell script each app container runs as its command. It has to work in
- * any image with a POSIX sh, so it uses nothing beyond sh, mkdir, cp and tee.
+ * The shell script each app container runs as its command, laid out as the
+ * original Dusty laid it out: one `set -e` script of lib installs, `cd` to
+ * the mount (on PATH too), assets, `once` on the first start, `always`. It
+ * has to work in any image with a POSIX sh, so it uses nothing beyond sh,
+ * mkdir, cp and chmod.
  */
 
 /** Quotes a string for POSIX sh. */
@@ -9,50 +12,63 @@ export function shQuote(s: string): string {
 }
 
 export const ONCE_MARKER = '/.dusty_once_done';
-export const ONCE_LOG = '/var/log/dusty_once_fn.log';
 export const ASSETS_IN_CONTAINER = '/run/dusty/assets';
 
 export interface StartScriptInput {
   name: string;
-  workdir: string;
+  /** The app's mount; undefined starts in the image's working directory. */
+  mount?: string | undefined;
+  /** Where each asset goes; a relative path is relative to the mount (the shell is there). */
   assets: { name: string; path: string }[];
   libs: { name: string; mount: string; install: string[] }[];
   once: string[];
   always: string[];
 }
 
-/** Builds the start script: assets, libs, `once` on first start, then `always`. */
+function placeAsset(a: { name: string; path: string }): string {
+  const cut = a.path.lastIndexOf('/');
+  const dir = cut < 0 ? '.' : a.path.slice(0, cut) || '/';
+  return `mkdir -p ${shQuote(dir)} && cp ${shQuote(`${ASSETS_IN_CONTAINER}/${a.name}`)} ${shQuote(a.path)} && chmod 600 ${shQuote(a.path)}`;
+}
+
+/**
+ * `once` is a shell function called in the script's own shell (not a
+ * subshell, not a pipeline), so its `export`s and `cd`s are still in effect
+ * for `always`. Its output goes straight to the container's log: a `tee`
+ * would either hold back `always` or lose the last lines of a failure.
+ */
+function onceBlock(name: string, once: string[]): string[] {
+  if (!once.length) return [];
+  return [
+    'dusty_once_fn () {',
+    ...once.map((l) => `  ${l}`),
+    '}',
+    `if [ ! -e ${ONCE_MARKER} ]; then`,
+    `  echo ${shQuote('[dusty] running once commands')}`,
+    `  dusty_once_failed=${shQuote(`[dusty] once commands of ${name} failed`)}`,
+    `  trap 'echo "$dusty_once_failed" >&2' EXIT`,
+    '  dusty_once_fn',
+    '  trap - EXIT',
+    `  : > ${ONCE_MARKER}`,
+    'fi',
+  ];
+}
+
+/** Builds the start script: libs, mount, assets, `once` on first start, then `always`. */
 export function buildStartScript(input: StartScriptInput): string {
   const out: string[] = ['set -e'];
-  const say = (msg: string) => out.push(`echo ${shQuote(`[dusty] ${msg}`)}`);
-  for (const a of input.assets) {
-    const dir = a.path.slice(0, a.path.lastIndexOf('/')) || '/';
-    out.push(
-      `mkdir -p ${shQuote(dir)} && cp ${shQuote(`${ASSETS_IN_CONTAINER}/${a.name}`)} ${shQuote(a.path)} && chmod 600 ${shQuote(a.path)}`,
-    );
-  }
-  for (const lib of input.libs) {
-    if (!lib.install.length) continue;
-    say(`installing lib ${lib.name}`);
+  const libs = input.libs.filter((l) => l.install.length);
+  // Lib installs `cd` away; an app without a mount comes back to the image's working directory.
+  if (libs.length && !input.mount) out.push('dusty_workdir=$(pwd)');
+  for (const lib of libs) {
+    out.push(`echo ${shQuote(`[dusty] installing lib ${lib.name}`)}`);
     out.push(`cd ${shQuote(lib.mount)}`, ...lib.install);
   }
-  out.push(`cd ${shQuote(input.workdir)}`);
-  if (input.once.length) {
-    // The marker lives in the container's own file system, so `once` runs
-    // again exactly when the container is recreated.
-    out.push(
-      `if [ ! -e ${ONCE_MARKER} ]; then`,
-      `  ${`echo ${shQuote('[dusty] running once commands')}`}`,
-      '  mkdir -p /var/log; rm -f /tmp/.dusty_once_ok',
-      '  ( set -e',
-      ...input.once.map((l) => `    ${l}`),
-      '    : > /tmp/.dusty_once_ok ) 2>&1 | tee ' + ONCE_LOG,
-      `  [ -e /tmp/.dusty_once_ok ] || { echo ${shQuote(`[dusty] once commands of ${input.name} failed; see ${ONCE_LOG}`)} >&2; exit 1; }`,
-      `  : > ${ONCE_MARKER}`,
-      'fi',
-      `cd ${shQuote(input.workdir)}`,
-    );
-  }
+  if (input.mount)
+    out.push(`cd ${shQuote(input.mount)}`, `export PATH=$PATH:${shQuote(input.mount)}`);
+  else if (libs.length) out.push('cd "$dusty_workdir"');
+  out.push(...input.assets.map(placeAsset));
+  out.push(...onceBlock(input.name, input.once));
   const always = input.always.length ? input.always : ['tail -f /dev/null'];
   out.push(...always.slice(0, -1));
   // The main process runs as a child so the script (PID 1) can pass on the

@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloneUrl, managedFolder, matchReposInDir, repoShortName } from './repos.js';
+import {
+  cloneUrl,
+  managedFolder,
+  matchReposInDir,
+  repoShortName,
+  resolveRepoName,
+} from './repos.js';
 
 describe('cloneUrl', () => {
   it.each([
@@ -85,6 +91,34 @@ describe('matchReposInDir (repos from DIR)', () => {
   it('fails when DIR does not exist', async () => {
     await expect(matchReposInDir(['github.com/org/app'], '/nonexistent/dusty')).rejects.toThrow(
       /ENOENT/,
+    );
+  });
+});
+
+describe('repo names as the original wrote them', () => {
+  const known = [
+    'github.com/gamechanger/dusty-flask-example',
+    'https://github.com/gamechanger/watchdog.git',
+    '/home/me/src/watchdog',
+    'git@github.com:team/api.git',
+  ];
+
+  it('takes the full name or the short name (last part, without .git)', () => {
+    expect(resolveRepoName('git@github.com:team/api.git', known)).toBe(
+      'git@github.com:team/api.git',
+    );
+    expect(resolveRepoName('api', known)).toBe('git@github.com:team/api.git');
+    expect(resolveRepoName('dusty-flask-example', known)).toBe(
+      'github.com/gamechanger/dusty-flask-example',
+    );
+  });
+
+  it('lists the candidates of an ambiguous short name, and every repo for an unknown one', () => {
+    expect(() => resolveRepoName('watchdog', known)).toThrow(
+      '"watchdog" could be any of https://github.com/gamechanger/watchdog.git, /home/me/src/watchdog; give the full name',
+    );
+    expect(() => resolveRepoName('nope', known)).toThrow(
+      /no spec uses the repo "nope"; repos: .*git@github.com:team\/api.git \(api\)/,
     );
   });
 });

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { LABEL } from '../compiler/index.js';
 import { shQuote } from '../compiler/start-script.js';
 import { ComposeRunner, detectCompose } from '../docker/compose-runner.js';
-import { syncRepos } from '../repos/repos.js';
+import { resolveRepoName, syncRepos, type RepoNameError } from '../repos/repos.js';
 import { DustyError, type Project } from '../project.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { listContainers, runningContainer } from './containers.js';
@@ -60,18 +60,25 @@ export async function restart(
   project: Project,
   docker: Docker,
   names: string[],
-  repos: string[],
+  givenRepos: string[],
   onLine: (l: string) => void,
 ): Promise<string[]> {
   const existing = await listContainers(docker);
   const targets = new Set(names);
-  if (repos.length) {
+  if (givenRepos.length) {
     const compiled = await project.compile();
-    const unknown = repos.filter((r) => !compiled.repos.some((x) => x.name === r));
-    if (unknown.length)
-      throw new DustyError(
-        `unknown repo(s): ${unknown.join(', ')}; repos in use: ${compiled.repos.map((r) => r.name).join(', ')}`,
+    let repos: string[];
+    try {
+      // Full names or the original's short names.
+      repos = givenRepos.map((r) =>
+        resolveRepoName(
+          r,
+          compiled.repos.map((x) => x.name),
+        ),
       );
+    } catch (e) {
+      throw new DustyError((e as Error).message, [], (e as RepoNameError).code ?? 'unknown-repo');
+    }
     await syncRepos(
       compiled.repos.filter((r) => repos.includes(r.name)),
       true,

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, type Problem, type SpecKind } from '../../../src-shared/specs/schema.js';
 import { loadSpecs, parseSpecText } from './load.js';
-import { validateSpecs, type RawDoc } from './validate.js';
+import { reachOf, scopeValidation, validateSpecs, type RawDoc } from './validate.js';
 
 const EXAMPLE_SPECS = fileURLToPath(new URL('./fixtures/dusty-example-specs', import.meta.url));
 
@@ -355,14 +355,24 @@ describe('link cycles', () => {
     ).toEqual([error('apps/a.yml', 'depends.apps', 'dependency cycle: a -> b -> a')]);
   });
 
-  it('refuses a cycle that closes through conditional_links', () => {
-    expect(
-      problemsOf(
-        doc('apps/a.yml', 'image: x\ndepends: {apps: [b]}\n'),
-        doc('apps/b.yml', 'image: x\ndepends: {apps: [c]}\n'),
-        doc('apps/c.yml', 'image: x\nconditional_links: {apps: [a]}\n'),
-      ),
-    ).toEqual([error('apps/a.yml', 'depends.apps', 'dependency cycle: a -> b -> c -> a')]);
+  const conditionalCycle = [
+    doc('apps/a.yml', 'image: x\ndepends: {apps: [b]}\n'),
+    doc('apps/b.yml', 'image: x\ndepends: {apps: [c]}\n'),
+    doc('apps/c.yml', 'image: x\nconditional_links: {apps: [a]}\n'),
+  ];
+  const conditionalMessage =
+    'dependency cycle when a, b, c all run (through conditional_links): a -> b -> c -> a';
+
+  it('refuses a cycle that closes through conditional_links when one bundle runs them all', () => {
+    expect(problemsOf(...conditionalCycle, doc('bundles/all.yml', 'apps: [a]\n'))).toEqual([
+      error('apps/a.yml', 'depends.apps', conditionalMessage),
+    ]);
+  });
+
+  it('only warns about a conditional_links cycle no bundle closes', () => {
+    expect(problemsOf(...conditionalCycle, doc('bundles/c.yml', 'apps: [c]\n'))).toEqual([
+      warning('apps/a.yml', 'depends.apps', conditionalMessage),
+    ]);
   });
 
   it('refuses an app that depends on itself', () => {
@@ -466,16 +476,48 @@ describe('host_forwarding', () => {
       error(
         'apps/web.yml',
         'host_forwarding[0].host_name',
-        'expected a host name (letters, digits, hyphens and dots)',
+        'expected a host name (letters, digits, hyphens, underscores and dots)',
       ),
     ]);
   });
 
-  it('refuses the same host_name:host_port in two apps, naming the first', () => {
+  const both = doc('bundles/both.yml', 'apps: [one, two]\n');
+
+  it('warns about an underscore in a host name, which the original accepted', () => {
+    expect(
+      problemsOf(
+        app('apps/web.yml', ['{host_name: my_app.local, host_port: 80, container_port: 1}']),
+      ),
+    ).toEqual([
+      warning(
+        'apps/web.yml',
+        'host_forwarding[0].host_name',
+        'an underscore is not valid in a DNS host name; some clients refuse it',
+      ),
+    ]);
+  });
+
+  it('only warns about a host_name:host_port shared by apps no bundle runs together', () => {
     expect(
       problemsOf(
         app('apps/one.yml', ['{host_name: local.app.com, host_port: 80, container_port: 5000}']),
         app('apps/two.yml', ['{host_name: local.app.com, host_port: 80, container_port: 6000}']),
+      ),
+    ).toEqual([
+      warning(
+        'apps/two.yml',
+        'host_forwarding[0]',
+        'local.app.com:80 is already forwarded by apps/one.yml: host_forwarding[0]',
+      ),
+    ]);
+  });
+
+  it('refuses the same host_name:host_port in two apps one bundle runs, naming the first', () => {
+    expect(
+      problemsOf(
+        app('apps/one.yml', ['{host_name: local.app.com, host_port: 80, container_port: 5000}']),
+        app('apps/two.yml', ['{host_name: local.app.com, host_port: 80, container_port: 6000}']),
+        both,
       ),
     ).toEqual([
       error(
@@ -507,6 +549,7 @@ describe('host_forwarding', () => {
         app('apps/two.yml', [
           '{host_name: db.b.com, host_port: 5432, container_port: 5432, type: stream}',
         ]),
+        both,
       ),
     ).toEqual([
       error(
@@ -522,6 +565,7 @@ describe('host_forwarding', () => {
       problemsOf(
         app('apps/one.yml', ['{host_name: a.com, host_port: 80, container_port: 1}']),
         app('apps/two.yml', ['{host_name: b.com, host_port: 80, container_port: 2, type: stream}']),
+        both,
       ),
     ).toEqual([
       error(
@@ -591,7 +635,9 @@ describe('compose keys Dusty owns', () => {
   it.each(['command', 'entrypoint', 'working_dir'])(
     'warns that compose.%s has no effect',
     (key) => {
-      const r = validateSpecs([doc('apps/web.yml', `image: x\ncompose:\n  ${key}: something\n`)]);
+      const r = validateSpecs([
+        doc('apps/web.yml', `image: x\nrepo: /r\nmount: /m\ncompose:\n  ${key}: something\n`),
+      ]);
       expect(r.problems).toEqual([
         warning(
           'apps/web.yml',
@@ -693,5 +739,74 @@ describe('the whole repo at once', () => {
     await expect(loadSpecs('/nonexistent/dusty-specs')).rejects.toThrow(
       'cannot read the specs repo at /nonexistent/dusty-specs: ENOENT',
     );
+  });
+});
+
+describe('what a run uses decides what stops it', () => {
+  const repo = () =>
+    validateSpecs([
+      doc('bundles/live.yml', 'apps: [web]\n'),
+      doc('bundles/stale.yml', 'apps: [old, ghost]\n'),
+      doc(
+        'apps/web.yml',
+        'image: x\ndepends: {libs: [lib]}\nhost_forwarding: [{host_name: a.com, host_port: 80, container_port: 1}]\n',
+      ),
+      doc(
+        'apps/old.yml',
+        'imagee: x\nhost_forwarding: [{host_name: a.com, host_port: 80, container_port: 2}]\n',
+      ),
+      doc(
+        'apps/other.yml',
+        'image: x\nhost_forwarding: [{host_name: a.com, host_port: 80, container_port: 3}]\n',
+      ),
+      doc('libs/lib.yml', 'repo: /r\nmount: /l\n'),
+    ]);
+
+  it('reports every problem of the repo to validate', () => {
+    const r = repo();
+    expect(r.ok).toBe(false);
+    expect(r.problems.filter((p) => p.severity === 'error').map((p) => p.file)).toEqual([
+      'apps/old.yml',
+      'bundles/stale.yml',
+    ]);
+  });
+
+  it('turns errors in specs the active bundles do not use into warnings', () => {
+    const full = repo();
+    const scoped = scopeValidation(full, reachOf(full.specs, { bundles: ['live'] }));
+    expect(scoped.ok).toBe(true);
+    const stale = scoped.problems.find((p) => p.file === 'bundles/stale.yml')!;
+    expect(stale.severity).toBe('warning');
+    expect(stale.message).toContain('(not used by what runs now)');
+    expect(scoped.problems.length).toBe(full.problems.length);
+  });
+
+  it('keeps the errors of what is used, and makes a shared host name an error once both apps run', () => {
+    const full = repo();
+    const stale = scopeValidation(full, reachOf(full.specs, { bundles: ['stale'] }));
+    expect(stale.problems.filter((p) => p.severity === 'error').map((p) => p.file)).toEqual([
+      'apps/old.yml',
+      'bundles/stale.yml',
+    ]);
+    const both = scopeValidation(full, reachOf(full.specs, { bundles: ['live'], apps: ['other'] }));
+    expect(both.problems.filter((p) => p.severity === 'error')).toEqual([
+      error(
+        'apps/web.yml',
+        'host_forwarding[0]',
+        'a.com:80 is already forwarded by apps/other.yml: host_forwarding[0]',
+      ),
+    ]);
+  });
+
+  it('follows depends to libs and keeps unknown names reached', () => {
+    const full = repo();
+    expect([...reachOf(full.specs, { bundles: ['live', 'stale'] })].sort()).toEqual([
+      'apps/ghost',
+      'apps/old',
+      'apps/web',
+      'bundles/live',
+      'bundles/stale',
+      'libs/lib',
+    ]);
   });
 });

@@ -32,6 +32,12 @@ export interface ValidationResult {
   problems: Problem[];
   /** True when there is no error (warnings allowed). */
   ok: boolean;
+  /**
+   * Problems that concern several specs (`apps/web`, `services/db`): such a
+   * problem matters only when all of them are used; `errorIfActive` marks a
+   * warning that becomes an error when they all are.
+   */
+  involves?: Map<Problem, { specs: string[]; errorIfActive: boolean }>;
 }
 
 /** The router's Compose service name; no app or service may take it. */
@@ -47,6 +53,7 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
     problems.push({ severity: 'error', file, path, message });
   const warn = (file: string, path: string, message: string) =>
     problems.push({ severity: 'warning', file, path, message });
+  const involves: NonNullable<ValidationResult['involves']> = new Map();
 
   const sorted = [...docs].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const seen = new Map<string, string>();
@@ -103,13 +110,105 @@ export function validateSpecs(docs: RawDoc[]): ValidationResult {
     };
   }
 
+  const together = togetherInABundle(specs);
+  const conflict: Conflict = (severityIfApart, file, path, message, specsInvolved) => {
+    const problem: Problem = {
+      severity: together(specsInvolved) ? 'error' : severityIfApart,
+      file,
+      path,
+      message,
+    };
+    problems.push(problem);
+    involves.set(problem, { specs: specsInvolved, errorIfActive: true });
+  };
   checkApps(specs, err, warn, dropped);
   checkLibs(specs, err);
   checkBundles(specs, err);
-  checkServices(specs, err, warn);
-  checkForwarding(specs, err);
-  checkCycles(specs, err);
-  return { specs, problems, ok: !problems.some((p) => p.severity === 'error') };
+  checkServices(specs, err, warn, conflict);
+  checkForwarding(specs, conflict, warn);
+  checkCycles(specs, err, conflict);
+  return { specs, problems, ok: !problems.some((p) => p.severity === 'error'), involves };
+}
+
+/**
+ * Reports a problem between specs (`apps/a`, `apps/b`): an error when one
+ * bundle uses them all, otherwise `severityIfApart` (they may never run together).
+ */
+type Conflict = (
+  severityIfApart: Problem['severity'],
+  file: string,
+  path: string,
+  message: string,
+  specs: string[],
+) => void;
+
+/** Whether some single bundle uses every one of the given specs. */
+function togetherInABundle(specs: Specs): (keys: string[]) => boolean {
+  let reaches: Set<string>[] | undefined;
+  return (keys) => {
+    reaches ??= Object.keys(specs.bundles).map((b) => reachOf(specs, { bundles: [b] }));
+    return reaches.some((r) => keys.every((k) => r.has(k)));
+  };
+}
+
+/** What a run uses: the named bundles, apps, libs and services, followed through `depends`. */
+export interface Uses {
+  bundles?: readonly string[];
+  apps?: readonly string[];
+  libs?: readonly string[];
+  services?: readonly string[];
+}
+
+/**
+ * Every spec a run reaches, as `kind/name` keys, following `depends` (and
+ * `conditional_links` to what is reached anyway). Names that do not exist
+ * are kept: their files' problems (a spec too broken to parse) still count.
+ */
+export function reachOf(specs: Specs, uses: Uses): Set<string> {
+  const out = new Set<string>();
+  const lib = (n: string) => {
+    if (out.has(`libs/${n}`)) return;
+    out.add(`libs/${n}`);
+    specs.libs[n]?.spec.depends.libs.forEach(lib);
+  };
+  const app = (n: string) => {
+    if (out.has(`apps/${n}`)) return;
+    out.add(`apps/${n}`);
+    const a = specs.apps[n]?.spec;
+    if (!a) return;
+    a.depends.apps.forEach(app);
+    a.depends.libs.forEach(lib);
+    for (const s of a.depends.services) out.add(`services/${s}`);
+  };
+  for (const b of uses.bundles ?? []) {
+    out.add(`bundles/${b}`);
+    specs.bundles[b]?.spec.apps.forEach(app);
+    for (const s of specs.bundles[b]?.spec.services ?? []) out.add(`services/${s}`);
+  }
+  (uses.apps ?? []).forEach(app);
+  (uses.libs ?? []).forEach(lib);
+  for (const s of uses.services ?? []) out.add(`services/${s}`);
+  return out;
+}
+
+const specKey = (file: string) => file.replace(/\.ya?ml$/, '');
+
+/**
+ * The problems as a run that uses only `reach` sees them: an error in a
+ * spec it does not use becomes a warning (a stale bundle nobody uses must
+ * not stop anyone), and a conflict between specs it uses all becomes an error.
+ */
+export function scopeValidation(result: ValidationResult, reach: Set<string>): ValidationResult {
+  const problems = result.problems.map((p): Problem => {
+    const extra = result.involves?.get(p);
+    const used = reach.has(specKey(p.file)) && (extra?.specs ?? []).every((k) => reach.has(k));
+    if (p.severity === 'error' && !used)
+      return { ...p, severity: 'warning', message: `${p.message} (not used by what runs now)` };
+    if (p.severity === 'warning' && used && extra?.errorIfActive)
+      return { ...p, severity: 'error' };
+    return p;
+  });
+  return { ...result, problems, ok: !problems.some((p) => p.severity === 'error') };
 }
 
 type Report = (file: string, path: string, message: string) => void;
@@ -272,7 +371,11 @@ function checkApps(specs: Specs, err: Report, warn: Report, dropped: Map<string,
       'conditional_links.services',
       err,
     );
-    for (const key of ['command', 'entrypoint', 'working_dir'])
+    for (const key of [
+      'command',
+      'entrypoint',
+      ...(spec.repo && spec.mount ? ['working_dir'] : []),
+    ])
       if (key in spec.compose)
         warn(
           file,
@@ -305,13 +408,15 @@ function checkBundles(specs: Specs, err: Report) {
   }
 }
 
-function checkServices(specs: Specs, err: Report, warn: Report) {
+function checkServices(specs: Specs, err: Report, warn: Report, conflict: Conflict) {
   for (const { name, file, spec } of Object.values(specs.services)) {
     if (name in specs.apps)
-      err(
+      conflict(
+        'error',
         file,
         '',
         `an app and a service are both named "${name}" (${specs.apps[name]!.file}); both become containers, so names must differ`,
+        [`apps/${name}`, `services/${name}`],
       );
     if (!spec.image && !spec.build)
       err(file, 'image', 'expected image or build in the service definition');
@@ -323,73 +428,117 @@ function checkServices(specs: Specs, err: Report, warn: Report) {
       if (name === ROUTER_NAME) err(file, '', `"${ROUTER_NAME}" is reserved for Dusty's router`);
 }
 
-function checkForwarding(specs: Specs, err: Report) {
-  const httpSeen = new Map<string, string>();
-  const httpPorts = new Map<number, string>();
-  const streamPorts = new Map<number, string>();
-  for (const { file, spec } of Object.values(specs.apps)) {
+/**
+ * Host names and ports two apps both forward. Each pair is reported, since
+ * whether it matters depends on which of the apps run.
+ */
+function checkForwarding(specs: Specs, conflict: Conflict, warn: Report) {
+  type Seen = { where: string; app: string };
+  const httpSeen = new Map<string, Seen[]>();
+  const httpPorts = new Map<number, Seen[]>();
+  const streamPorts = new Map<number, Seen[]>();
+  const push = <K>(m: Map<K, Seen[]>, k: K, v: Seen) => m.set(k, [...(m.get(k) ?? []), v]);
+  const clash = (prev: Seen, here: Seen, path: string, message: string) =>
+    conflict(
+      prev.app === here.app ? 'error' : 'warning',
+      here.where.split(': ')[0]!,
+      path,
+      message,
+      [...new Set([`apps/${prev.app}`, `apps/${here.app}`])],
+    );
+  for (const { name, file, spec } of Object.values(specs.apps)) {
     spec.host_forwarding.forEach((f, i) => {
       const at = `host_forwarding[${i}]`;
+      const here = { where: `${file}: ${at}`, app: name };
+      // The original accepted these; resolvers and some clients do not.
+      if (f.host_name.includes('_'))
+        warn(
+          file,
+          `${at}.host_name`,
+          'an underscore is not valid in a DNS host name; some clients refuse it',
+        );
       if (f.type === 'http') {
         const key = `${f.host_name}:${f.host_port}`;
-        const prev = httpSeen.get(key);
-        if (prev) err(file, at, `${key} is already forwarded by ${prev}`);
-        else httpSeen.set(key, `${file}: ${at}`);
-        if (!httpPorts.has(f.host_port)) httpPorts.set(f.host_port, `${file}: ${at}`);
+        for (const prev of httpSeen.get(key) ?? [])
+          clash(prev, here, at, `${key} is already forwarded by ${prev.where}`);
+        push(httpSeen, key, here);
+        push(httpPorts, f.host_port, here);
       } else {
-        const prev = streamPorts.get(f.host_port);
-        if (prev)
-          err(
-            file,
+        for (const prev of streamPorts.get(f.host_port) ?? [])
+          clash(
+            prev,
+            here,
             `${at}.host_port`,
-            `stream host_port ${f.host_port} is already used by ${prev}`,
+            `stream host_port ${f.host_port} is already used by ${prev.where}`,
           );
-        else streamPorts.set(f.host_port, `${file}: ${at}`);
+        push(streamPorts, f.host_port, here);
       }
     });
   }
-  for (const [port, where] of streamPorts) {
-    const http = httpPorts.get(port);
-    if (http)
-      err(
-        where.split(': ')[0]!,
-        where.split(': ')[1]!,
-        `stream host_port ${port} is also an http host_port (${http}); the router cannot serve both on one port`,
-      );
-  }
+  for (const [port, streams] of streamPorts)
+    for (const stream of streams)
+      for (const http of httpPorts.get(port) ?? [])
+        clash(
+          http,
+          stream,
+          stream.where.split(': ')[1]!,
+          `stream host_port ${port} is also an http host_port (${http.where}); the router cannot serve both on one port`,
+        );
 }
 
-/** Finds a cycle among app links and among lib dependencies, naming it. */
-function checkCycles(specs: Specs, err: Report) {
-  const appEdges = (n: string) => {
+/**
+ * Finds cycles among app dependencies and among lib dependencies, naming
+ * them. A cycle that needs a `conditional_links` edge forms only when every
+ * app in it runs, so it is reported as a conflict between them.
+ */
+function checkCycles(specs: Specs, err: Report, conflict: Conflict) {
+  const dependsEdges = (n: string) =>
+    (specs.apps[n]?.spec.depends.apps ?? []).filter((x) => x in specs.apps);
+  const allEdges = (n: string) => {
     const a = specs.apps[n]?.spec;
     return a ? [...a.depends.apps, ...a.conditional_links.apps].filter((x) => x in specs.apps) : [];
   };
   const libEdges = (n: string) =>
     (specs.libs[n]?.spec.depends.libs ?? []).filter((x) => x in specs.libs);
-  const find = (nodes: string[], edges: (n: string) => string[], kind: 'apps' | 'libs') => {
-    const state = new Map<string, 1 | 2>();
-    const stack: string[] = [];
-    const reported = new Set<string>();
-    const visit = (n: string) => {
-      state.set(n, 1);
-      stack.push(n);
-      for (const m of edges(n)) {
-        if (state.get(m) === 1) {
-          const cycle = [...stack.slice(stack.indexOf(m)), m];
-          const key = [...cycle.slice(0, -1)].sort().join(',');
-          if (!reported.has(key)) {
-            reported.add(key);
-            const path = kind === 'apps' ? 'depends.apps' : 'depends.libs';
-            err(specs[kind][m]!.file, path, `dependency cycle: ${cycle.join(' -> ')}`);
-          }
-        } else if (!state.has(m)) visit(m);
-      }
-      stack.pop();
-      state.set(n, 2);
-    };
-    for (const n of nodes) if (!state.has(n)) visit(n);
+  const apps = Object.keys(specs.apps).sort();
+  const hard = findCycles(apps, dependsEdges);
+  const hardKeys = new Set(hard.map(cycleKey));
+  for (const cycle of hard)
+    err(specs.apps[cycle[0]!]!.file, 'depends.apps', `dependency cycle: ${cycle.join(' -> ')}`);
+  for (const cycle of findCycles(apps, allEdges)) {
+    if (hardKeys.has(cycleKey(cycle))) continue;
+    const members = [...new Set(cycle)];
+    conflict(
+      'warning',
+      specs.apps[cycle[0]!]!.file,
+      'depends.apps',
+      `dependency cycle when ${members.join(', ')} all run (through conditional_links): ${cycle.join(' -> ')}`,
+      members.map((m) => `apps/${m}`),
+    );
+  }
+  for (const cycle of findCycles(Object.keys(specs.libs).sort(), libEdges))
+    err(specs.libs[cycle[0]!]!.file, 'depends.libs', `dependency cycle: ${cycle.join(' -> ')}`);
+}
+
+const cycleKey = (cycle: string[]) => [...cycle.slice(0, -1)].sort().join(',');
+
+/** Each cycle once, as `a -> b -> a` paths starting where the search closed it. */
+function findCycles(nodes: string[], edges: (n: string) => string[]): string[][] {
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const found = new Map<string, string[]>();
+  const visit = (n: string) => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const m of edges(n)) {
+      if (state.get(m) === 1) {
+        const cycle = [...stack.slice(stack.indexOf(m)), m];
+        if (!found.has(cycleKey(cycle))) found.set(cycleKey(cycle), cycle);
+      } else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, 2);
   };
-  find(Object.keys(specs.apps).sort(), appEdges, 'apps');
-  find(Object.keys(specs.libs).sort(), libEdges, 'libs');
+  for (const n of nodes) if (!state.has(n)) visit(n);
+  return [...found.values()];
 }

@@ -26,6 +26,7 @@ describe('StateStore', () => {
       pull_repos: true,
       publish_address: '',
       remote_dir: '',
+      vm_memory_size: '',
     });
     expect(await store.activeBundles()).toEqual([]);
     expect(await store.envOverrides()).toEqual({});

@@ -5,7 +5,8 @@
  */
 import type { Project } from '../project.js';
 import { DustyError } from '../project.js';
-import { resolveTarget, testableNames, type SuiteResult } from './plan.js';
+import { scopeValidation } from '../specs/validate.js';
+import { resolveTarget, testableNames, testReach, type SuiteResult } from './plan.js';
 import { TestResultsStore } from './results.js';
 
 export {
@@ -39,14 +40,17 @@ export interface TestTargetSummary {
 
 /** The suites of one app or lib, or of every testable one, with their last results. */
 export async function listSuites(project: Project, target?: string): Promise<TestTargetSummary[]> {
-  const validation = await project.validate();
+  const full = await project.validate();
+  // Listing one target needs only what it uses; listing all needs each one's.
+  const names = target ? [target] : testableNames(full.specs);
+  const reach = new Set(names.flatMap((n) => [...testReach(full.specs, n)]));
+  const validation = scopeValidation(full, reach);
   if (!validation.ok)
     throw new DustyError(
       'the specs are invalid',
       validation.problems.filter((p) => p.severity === 'error'),
       'invalid-specs',
     );
-  const names = target ? [target] : testableNames(validation.specs);
   const results = await new TestResultsStore(project.store.home).all();
   return names.map((n) => {
     const t = resolveTarget(validation.specs, n);

@@ -4,6 +4,7 @@ import {
   overallExitCode,
   planServiceContainer,
   splitCommand,
+  suiteCompose,
   suiteEnv,
   suiteScript,
   testingHash,
@@ -11,6 +12,7 @@ import {
   type SuiteResult,
   type TestTarget,
 } from './plan.js';
+import { bytes, createOptions } from './compose-options.js';
 
 const suite = (raw: Record<string, unknown>) =>
   SuiteSchema.parse({ name: 's', command: ['run-tests'], ...raw });
@@ -141,5 +143,54 @@ describe('exit code', () => {
     expect(overallExitCode([r(3)], false)).toBe(3);
     expect(overallExitCode([r(0), r(3)], true)).toBe(1);
     expect(overallExitCode([r(0), r(0)], true)).toBe(0);
+  });
+});
+
+describe("a suite's compose block", () => {
+  it('applies every key the original applied, the suite over the test section', () => {
+    const test = TestSpecSchema.parse({
+      image: 'i',
+      compose: { environment: { A: '1' }, privileged: false, user: 'app' },
+    });
+    const merged = suiteCompose(
+      test,
+      suite({
+        compose: {
+          environment: ['B=2'],
+          privileged: true,
+          shm_size: '64m',
+          ulimits: { nofile: { soft: 1024, hard: 2048 }, nproc: 50 },
+          tmpfs: ['/scratch:size=1m'],
+          cap_add: 'NET_ADMIN',
+          extra_hosts: ['x:1.2.3.4'],
+          healthcheck: { test: 'true' },
+        },
+      }),
+    );
+    const own = createOptions(merged, true);
+    expect(own.config).toEqual({ Env: ['A=1', 'B=2'], User: 'app' });
+    expect(own.hostConfig).toEqual({
+      Privileged: true,
+      ShmSize: 64 * 1024 * 1024,
+      Ulimits: [
+        { Name: 'nofile', Soft: 1024, Hard: 2048 },
+        { Name: 'nproc', Soft: 50, Hard: 50 },
+      ],
+      Tmpfs: { '/scratch': 'size=1m' },
+      CapAdd: ['NET_ADMIN'],
+      ExtraHosts: ['x:1.2.3.4'],
+    });
+    expect(own.ignored).toEqual(['healthcheck']);
+    // In its services' network namespace, the namespace's settings are theirs.
+    const joined = createOptions(merged, false);
+    expect(joined.hostConfig.ExtraHosts).toBeUndefined();
+    expect(joined.ignored).toEqual(['extra_hosts', 'healthcheck']);
+  });
+
+  it('refuses a size it cannot read, naming the key', () => {
+    expect(() => createOptions({ mem_limit: 'lots' }, true)).toThrow(
+      /compose mem_limit: expected a size such as 512m, found "lots"/,
+    );
+    expect(bytes('1.5g', 'x')).toBe(1.5 * 1024 ** 3);
   });
 });

@@ -8,6 +8,8 @@ import type { Specs, Suite, TestSpec } from '../../../src-shared/specs/schema.js
 import { libsInInstallOrder } from '../compiler/closure.js';
 import { shQuote } from '../compiler/start-script.js';
 import { DustyError } from '../project.js';
+import { reachOf } from '../specs/validate.js';
+import { createOptions, envList, words, type CreateOptions } from './compose-options.js';
 
 /** Labels on everything a test run creates. */
 export const TEST_LABEL = {
@@ -71,6 +73,20 @@ export function resolveTarget(specs: Specs, name: string): TestTarget {
     test,
     libs,
   };
+}
+
+/**
+ * The specs a test run of `name` uses: the app or lib, its libs and the
+ * services of its suites. Problems elsewhere in the repo are warnings for it.
+ */
+export function testReach(specs: Specs, name: string): Set<string> {
+  const app = specs.apps[name];
+  const lib = app ? undefined : specs.libs[name];
+  const test = (app ?? lib)?.spec.test;
+  return reachOf(specs, {
+    ...(app ? { libs: app.spec.depends.libs } : { libs: [name] }),
+    services: test?.suites.flatMap((s) => s.services) ?? [],
+  }).add(app ? `apps/${name}` : `libs/${name}`);
 }
 
 /** Names of every app and lib with a test section, sorted. */
@@ -153,15 +169,7 @@ export function suiteScript(target: TestTarget, suite: Suite, args: readonly str
   return out.join('\n') + '\n';
 }
 
-/** Compose-style environment (mapping or `K=V` list) as `K=V` strings. */
-export function envList(env: unknown): string[] {
-  if (Array.isArray(env)) return env.map(String);
-  if (env && typeof env === 'object')
-    return Object.entries(env).map(([k, v]) =>
-      v === null || v === undefined ? k : `${k}=${String(v)}`,
-    );
-  return [];
-}
+export { envList, splitCommand } from './compose-options.js';
 
 /** The suite container's environment: the test section's, then the suite's. */
 export function suiteEnv(test: TestSpec, suite: Suite): string[] {
@@ -173,78 +181,33 @@ export function suiteEnv(test: TestSpec, suite: Suite): string[] {
   return [...merged.values()];
 }
 
-/** Keys of a suite's `compose` Dusty applies; the rest are reported. */
-export const SUITE_COMPOSE_KEYS = ['environment'];
-
-/** Splits a Compose command string as Compose does (shell-like words, no expansion). */
-export function splitCommand(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: '"' | "'" | null = null;
-  let has = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length) cur += s[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      has = true;
-    } else if (/\s/.test(c)) {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else if (c === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      has = true;
-    } else {
-      cur += c;
-      has = true;
-    }
-  }
-  if (has || cur) out.push(cur);
-  return out;
+/**
+ * The suite container's Compose keys: the test section's `compose`, then the
+ * suite's (the original handed a suite's block to Compose whole).
+ */
+export function suiteCompose(test: TestSpec, suite: Suite): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...test.compose, ...suite.compose };
+  const env = suiteEnv(test, suite);
+  if (env.length) merged.environment = env;
+  return merged;
 }
 
-/** What a service's private copy is created with (a subset of the Engine API's create options). */
-export interface ServiceContainerPlan {
+/** What a service's private copy is created with. */
+export interface ServiceContainerPlan extends CreateOptions {
   image: string;
   cmd?: string[] | undefined;
-  entrypoint?: string[] | undefined;
-  env: string[];
-  workingDir?: string | undefined;
-  user?: string | undefined;
-  labels: Record<string, string>;
-  binds: string[];
-  /** Paths that get a fresh anonymous volume (named and persistent volumes, so the copy is private). */
-  anonymousVolumes: string[];
-  /** Keys that were not applied, for a warning. */
-  ignored: string[];
 }
 
-const DROPPED = new Set([
-  'container_name',
-  'ports',
-  'links',
-  'depends_on',
-  'networks',
-  'network_mode',
-  'net',
-  'restart',
-  'external_links',
-  'expose',
-  'description',
-]);
-
 /**
- * A service's private copy for a test run: its image, command and
- * environment as the spec says, but no published ports, no container name,
- * and fresh volumes instead of named or persistent ones.
+ * A service's private copy for a test run: its image, command and settings
+ * as the spec says, but no published ports, no container name, and fresh
+ * volumes instead of named or persistent ones. Only the first service of a
+ * suite owns the network namespace the others join.
  */
 export function planServiceContainer(
   name: string,
   def: Record<string, unknown>,
+  ownsNetwork = true,
 ): ServiceContainerPlan {
   if (typeof def.image !== 'string' || !def.image)
     throw new DustyError(
@@ -252,54 +215,7 @@ export function planServiceContainer(
       [],
       'service-image',
     );
-  const words = (v: unknown): string[] | undefined =>
-    typeof v === 'string' ? splitCommand(v) : Array.isArray(v) ? v.map(String) : undefined;
-  const plan: ServiceContainerPlan = {
-    image: def.image,
-    cmd: words(def.command),
-    entrypoint: words(def.entrypoint),
-    env: envList(def.environment),
-    workingDir: typeof def.working_dir === 'string' ? def.working_dir : undefined,
-    user:
-      typeof def.user === 'string' || typeof def.user === 'number' ? String(def.user) : undefined,
-    labels: {},
-    binds: [],
-    anonymousVolumes: [],
-    ignored: [],
-  };
-  const labels = def.labels;
-  if (labels && typeof labels === 'object')
-    for (const e of envList(labels)) {
-      const eq = e.indexOf('=');
-      plan.labels[eq < 0 ? e : e.slice(0, eq)] = eq < 0 ? '' : e.slice(eq + 1);
-    }
-  for (const v of (def.volumes as unknown[] | undefined) ?? []) {
-    if (typeof v !== 'string') {
-      const t = (v as { target?: unknown } | null)?.target;
-      if (typeof t === 'string') plan.anonymousVolumes.push(t);
-      continue;
-    }
-    const parts = v.split(':');
-    if (parts.length === 1) plan.anonymousVolumes.push(parts[0]!);
-    else {
-      const [src, dst] = parts as [string, string];
-      const persistent = src === '/persist' || src.startsWith('/persist/');
-      if (src.startsWith('/') && !persistent) plan.binds.push(v);
-      else plan.anonymousVolumes.push(dst);
-    }
-  }
-  const known = new Set([
-    'image',
-    'command',
-    'entrypoint',
-    'environment',
-    'working_dir',
-    'user',
-    'labels',
-    'volumes',
-  ]);
-  for (const k of Object.keys(def)) if (!known.has(k) && !DROPPED.has(k)) plan.ignored.push(k);
-  return plan;
+  return { image: def.image, cmd: words(def.command), ...createOptions(def, ownsNetwork) };
 }
 
 /** The result of one suite, as stored and shown. */

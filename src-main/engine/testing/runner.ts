@@ -16,21 +16,23 @@ import { projectName } from '../docker/compose-runner.js';
 import { DustyError, type Project } from '../project.js';
 import { describeRepos, reposOfSpecs, syncRepos, type SyncEvent } from '../repos/repos.js';
 import { lastLogLines } from '../runtime/containers.js';
+import { scopeValidation } from '../specs/validate.js';
 import {
   onceScript,
   overallExitCode,
   planServiceContainer,
   resolveTarget,
   selectSuites,
-  SUITE_COMPOSE_KEYS,
-  suiteEnv,
+  suiteCompose,
   suiteScript,
   TEST_LABEL,
+  testReach,
   testingHash,
   testingRepo,
   type SuiteResult,
   type TestTarget,
 } from './plan.js';
+import { createOptions } from './compose-options.js';
 import { TestResultsStore } from './results.js';
 
 const HOST_LABEL = 'dev.dusty.test-host';
@@ -80,13 +82,16 @@ export async function runTests(
   onEvent: (e: TestEvent) => void,
 ): Promise<TestRunResult> {
   const { project, docker } = deps;
-  const validation = await project.validate();
+  const full = await project.validate();
+  const validation = scopeValidation(full, testReach(full.specs, opts.target));
   if (!validation.ok)
     throw new DustyError(
       'the specs are invalid',
       validation.problems.filter((p) => p.severity === 'error'),
       'invalid-specs',
     );
+  for (const p of validation.problems)
+    onEvent({ type: 'warning', message: `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}` });
   const specs = validation.specs;
   const target = resolveTarget(specs, opts.target);
   const suites = selectSuites(target, opts.suite);
@@ -135,25 +140,21 @@ export async function runTests(
     const network = await run.network();
     for (const suite of suites) {
       run.checkAborted();
-      const ignored = Object.keys(suite.compose).filter((k) => !SUITE_COMPOSE_KEYS.includes(k));
-      if (ignored.length)
-        onEvent({
-          type: 'warning',
-          message: `suite ${suite.name}: compose keys ${ignored.join(', ')} are not used in tests (only ${SUITE_COMPOSE_KEYS.join(', ')})`,
-        });
       onEvent({ type: 'suite-start', suite: suite.name });
       const started = Date.now();
-      await run.services(
+      const namespace = await run.services(
         suite.name,
         suite.services.map((s) => ({ name: s, def: specs.services[s]!.spec })),
         network,
+        target.name,
       );
       const code = await run.suite(target, suite.name, {
         image: image.id,
         script: suiteScript(target, suite, opts.args ?? []),
-        env: suiteEnv(target.test, suite),
+        compose: suiteCompose(target.test, suite),
         binds,
         network,
+        namespace,
       });
       await run.removeSuiteContainers(suite.name);
       run.checkAborted();
@@ -415,55 +416,85 @@ class TestRun {
     return name;
   }
 
-  /** Starts private copies of a suite's services, reachable by name on the run's network. */
+  private warnIgnored(what: string, ignored: string[]) {
+    if (ignored.length)
+      this.onEvent({
+        type: 'warning',
+        message: `${what}: ${ignored.join(', ')} not applied in tests`,
+      });
+  }
+
+  private async ensureImage(image: string, forWhat: string) {
+    try {
+      await this.docker.getImage(image).inspect();
+      return;
+    } catch {
+      this.step(`pulling ${image}`);
+    }
+    try {
+      const stream = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) =>
+        this.docker.modem.followProgress(stream, (err: Error | null) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    } catch (e) {
+      throw new DustyError(
+        `cannot pull ${image} for ${forWhat}: ${(e as Error).message}`,
+        [],
+        'pull-failed',
+      );
+    }
+  }
+
+  /**
+   * Starts private copies of a suite's services in one network namespace, as
+   * the original did: the first owns it (on the run's network), each other
+   * joins the one before, and the suite's container joins last, so a test
+   * reaches its services on localhost; their names resolve to 127.0.0.1.
+   * Resolves with the id of the last container, or undefined without services.
+   */
   async services(
     suite: string,
     services: { name: string; def: Record<string, unknown> }[],
     network: string,
-  ) {
+    target: string,
+  ): Promise<string | undefined> {
+    let previous: string | undefined;
+    const names = [...new Set([...services.map((s) => s.name), target])];
     for (const { name, def } of services) {
       this.checkAborted();
-      const plan = planServiceContainer(name, def);
-      if (plan.ignored.length)
-        this.onEvent({
-          type: 'warning',
-          message: `service ${name}: ${plan.ignored.join(', ')} not applied to its test copy`,
-        });
-      try {
-        await this.docker.getImage(plan.image).inspect();
-      } catch {
-        this.step(`pulling ${plan.image}`);
-        try {
-          const stream = await this.docker.pull(plan.image);
-          await new Promise<void>((resolve, reject) =>
-            this.docker.modem.followProgress(stream, (err: Error | null) =>
-              err ? reject(err) : resolve(),
-            ),
-          );
-        } catch (e) {
-          throw new DustyError(
-            `cannot pull ${plan.image} for the test copy of ${name}: ${(e as Error).message}`,
-            [],
-            'pull-failed',
-          );
-        }
-      }
+      const plan = planServiceContainer(name, def, previous === undefined);
+      this.warnIgnored(`service ${name}`, plan.ignored);
+      await this.ensureImage(plan.image, `the test copy of ${name}`);
       this.step(`starting a private ${name} for suite ${suite}`);
       const c = await this.docker.createContainer({
+        ...plan.config,
         name: `${network}-${suite}-${name}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
         Image: plan.image,
         ...(plan.cmd ? { Cmd: plan.cmd } : {}),
-        ...(plan.entrypoint ? { Entrypoint: plan.entrypoint } : {}),
-        Env: plan.env,
-        ...(plan.workingDir ? { WorkingDir: plan.workingDir } : {}),
-        ...(plan.user ? { User: plan.user } : {}),
-        Labels: { ...plan.labels, ...this.labels },
+        Labels: { ...plan.config.Labels, ...this.labels },
         Volumes: Object.fromEntries(plan.anonymousVolumes.map((v) => [v, {}])),
-        HostConfig: { Binds: plan.binds, NetworkMode: network },
-        NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [name] } } },
+        HostConfig: {
+          ...plan.hostConfig,
+          Binds: plan.binds,
+          ...(previous
+            ? { NetworkMode: `container:${previous}` }
+            : {
+                NetworkMode: network,
+                ExtraHosts: [
+                  ...((plan.hostConfig.ExtraHosts as string[] | undefined) ?? []),
+                  ...names.map((n) => `${n}:127.0.0.1`),
+                ],
+              }),
+        },
+        ...(previous
+          ? {}
+          : { NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [name] } } } }),
       });
       this.suiteContainers.set(suite, [...(this.suiteContainers.get(suite) ?? []), c.id]);
       await c.start();
+      previous = c.id;
     }
     // A service that exits at once would make the suite fail for a reason it cannot show.
     if (services.length) await new Promise((r) => setTimeout(r, 300));
@@ -478,26 +509,47 @@ class TestRun {
         );
       }
     }
+    return previous;
   }
 
-  /** Runs a suite's command in a fresh container; resolves with its exit code. */
+  /**
+   * Runs a suite's command in a fresh container with the suite's compose
+   * settings, in its services' network namespace when it has services;
+   * resolves with its exit code.
+   */
   async suite(
     target: TestTarget,
     suite: string,
-    o: { image: string; script: string; env: string[]; binds: string[]; network: string },
+    o: {
+      image: string;
+      script: string;
+      compose: Record<string, unknown>;
+      binds: string[];
+      network: string;
+      namespace: string | undefined;
+    },
   ): Promise<number> {
     this.checkAborted();
     this.step(`running suite ${suite} of ${target.name}`);
+    const opts = createOptions(o.compose, !o.namespace);
+    this.warnIgnored(`suite ${suite}`, opts.ignored);
     const c = await this.docker.createContainer({
+      Entrypoint: [],
+      WorkingDir: target.workdir,
+      ...opts.config,
       name: `${o.network}-${suite}`.replace(/[^a-zA-Z0-9_.-]/g, '-'),
       Image: o.image,
-      Entrypoint: [],
       Cmd: ['/bin/sh', '-c', o.script],
-      WorkingDir: target.workdir,
-      Env: o.env,
-      Labels: this.labels,
-      HostConfig: { Binds: o.binds, NetworkMode: o.network },
-      NetworkingConfig: { EndpointsConfig: { [o.network]: { Aliases: [target.name] } } },
+      Labels: { ...opts.config.Labels, ...this.labels },
+      Volumes: Object.fromEntries(opts.anonymousVolumes.map((v) => [v, {}])),
+      HostConfig: {
+        ...opts.hostConfig,
+        Binds: [...o.binds, ...opts.binds],
+        NetworkMode: o.namespace ? `container:${o.namespace}` : o.network,
+      },
+      ...(o.namespace
+        ? {}
+        : { NetworkingConfig: { EndpointsConfig: { [o.network]: { Aliases: [target.name] } } } }),
     });
     this.suiteContainers.set(suite, [...(this.suiteContainers.get(suite) ?? []), c.id]);
     return this.runAttached(c, suite);
