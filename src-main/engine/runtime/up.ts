@@ -10,6 +10,7 @@ import { ROUTER_NAME } from '../specs/validate.js';
 import { ASSETS_IN_CONTAINER } from '../compiler/start-script.js';
 import { ComposeRunner, detectCompose, type ComposeTool } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
+import { pullFailureReason, pullImage } from '../docker/pull.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
 import { DustyError, type CompiledProject, type Project } from '../project.js';
 import { writeFileAtomic } from '../state/files.js';
@@ -377,16 +378,13 @@ async function ensureImages(
   for (const img of missing.sort()) {
     onEvent({ type: 'pull', image: img, status: 'pulling' });
     try {
-      const stream = await docker.pull(img);
-      await new Promise<void>((resolve, reject) =>
-        docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-      );
+      await pullImage(docker, img);
       onEvent({ type: 'pull', image: img, status: 'pulled' });
     } catch (e) {
-      const why = ((e as Error).message || String(e))
-        .replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '')
-        .trim();
-      failures.push(`  ${img}: ${why}`);
+      const loginNeeded = compiled.output.containers.some(
+        (c) => c.image === img && compiled.validation.specs.apps[c.name]?.spec.image_requires_login,
+      );
+      failures.push(`  ${img}: ${pullFailureReason(img, e, loginNeeded)}`);
       onEvent({ type: 'pull', image: img, status: 'failed' });
     }
   }

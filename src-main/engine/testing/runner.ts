@@ -13,6 +13,7 @@ import type Docker from 'dockerode';
 import tarFs from 'tar-fs';
 import { explainEngineError } from '../docker/client.js';
 import { projectName } from '../docker/compose-runner.js';
+import { pullFailureReason, pullImage } from '../docker/pull.js';
 import { DustyError, type Project } from '../project.js';
 import { describeRepos, reposOfSpecs, syncRepos, type SyncEvent } from '../repos/repos.js';
 import { lastLogLines } from '../runtime/containers.js';
@@ -310,15 +311,10 @@ class TestRun {
     }
     this.step(`pulling ${image}`);
     try {
-      const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (err: Error | null) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
+      await pullImage(this.docker, image);
     } catch (e) {
       throw new DustyError(
-        `cannot pull the test image ${image} of ${target.name}: ${(e as Error).message}\n` +
+        `cannot pull the test image ${image} of ${target.name}: ${pullFailureReason(image, e, test.image_requires_login)}\n` +
           'What to do: check the network and the image name, or build or load it locally (`docker build -t NAME .`, `docker load -i FILE`).',
         [],
         'pull-failed',
@@ -432,15 +428,10 @@ class TestRun {
       this.step(`pulling ${image}`);
     }
     try {
-      const stream = await this.docker.pull(image);
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (err: Error | null) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
+      await pullImage(this.docker, image);
     } catch (e) {
       throw new DustyError(
-        `cannot pull ${image} for ${forWhat}: ${(e as Error).message}`,
+        `cannot pull ${image} for ${forWhat}: ${pullFailureReason(image, e)}`,
         [],
         'pull-failed',
       );
