@@ -220,7 +220,7 @@ describe('dusty config', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('config vm_provider:');
     expect(r.stderr).toContain(
-      'where the engine runs: auto, native, docker-machine, colima, remote',
+      'where the engine runs: auto, native, docker-desktop, orbstack, rancher-desktop, podman, colima, docker-machine, remote',
     );
   });
 });

@@ -152,7 +152,8 @@ describe('colima provider (scripted colima stand-in)', () => {
       DOCKER_HOST: 'unix:///Users/me/.colima/default/docker.sock',
     });
     expect(await provider.nfsClientAddress?.()).toBe('192.168.106.2');
-    expect(provider.mountMode).toBe('nfs');
+    // Colima mounts the home folder into its VM, so code goes in by bind mounts.
+    expect(provider.mountMode).toBe('bind');
   });
 
   it('stops colima on shutdown', async () => {
@@ -161,13 +162,12 @@ describe('colima provider (scripted colima stand-in)', () => {
     expect(state()).toBe('Stopped');
   });
 
-  it('is detected on macOS when the colima command exists, docker-machine otherwise', async () => {
-    expect(await detectProviderName({ runner, platform: 'darwin', env: {} })).toBe('colima');
+  it('is guessed on macOS for a stopped engine when only the colima command exists; never docker-machine', async () => {
+    const none = { env: { DOCKER_CONFIG: dir }, exists: () => false, platform: 'darwin' as const };
+    expect(await detectProviderName({ runner, ...none })).toBe('colima');
     rmSync(path.join(dir, 'bin', 'colima'));
     const bare = new ExecRunner({ PATH: path.join(dir, 'bin') });
-    expect(await detectProviderName({ runner: bare, platform: 'darwin', env: {} })).toBe(
-      'docker-machine',
-    );
+    expect(await detectProviderName({ runner: bare, ...none })).toBe('docker-desktop');
   });
 });
 

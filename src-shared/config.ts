@@ -5,7 +5,18 @@
  */
 import { z } from 'zod';
 
-export const VM_PROVIDERS = ['auto', 'native', 'docker-machine', 'colima', 'remote'] as const;
+/** `auto` follows the engine the docker CLI uses; the others are the engine kinds Dusty knows. */
+export const VM_PROVIDERS = [
+  'auto',
+  'native',
+  'docker-desktop',
+  'orbstack',
+  'rancher-desktop',
+  'podman',
+  'colima',
+  'docker-machine',
+  'remote',
+] as const;
 
 const CONFIG_FIELDS = {
   specs_repo: {

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CALL, IPC_EVENT, type BundleInfo } from '../../src-shared/api/contract.js';
 import { createDocker } from '../engine/docker/client.js';
+import { Platform } from '../engine/platform.js';
 import { Project } from '../engine/project.js';
 import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
 import { defaultDustyHome, StateStore } from '../engine/state/store.js';
@@ -63,7 +64,9 @@ async function start() {
     project,
     docker,
     applyHosts: hostsApplier(),
-    ensureEngine: engineEnsurer(docker),
+    ensureEngine: engineEnsurer(docker, undefined, project.store),
+    unsharedFolders: async (repos) => (await Platform.create(project.store)).unsharedMessage(repos),
+    exportRepos: async (repos) => (await Platform.create(project.store)).exportRepos(repos),
     shell: 'electron',
     version: dustyVersion(),
   });

@@ -7,6 +7,10 @@ import type Docker from 'dockerode';
 import { HelperClient } from '../platform/helper-client.js';
 import { ExecRunner } from '../platform/command-runner.js';
 import { createProvider, resolveProviderName, type Provider } from '../platform/providers.js';
+import { colimaProfileOf } from '../platform/engine-kinds.js';
+import { unsharedFolders } from '../platform/file-sharing.js';
+import type { EngineEndpoint } from './docker/context.js';
+import { engineDeps, forgetEngineFacts } from './docker/engine-info.js';
 import type { PlatformFacts } from './compiler/index.js';
 import type { RepoInfo } from './repos/repos.js';
 import type { StateStore } from './state/store.js';
@@ -20,12 +24,14 @@ export class Platform {
     private readonly helper: HelperClient,
     private readonly publishAddress: string,
     private readonly remoteDir = '',
+    private readonly endpoint?: EngineEndpoint,
   ) {}
 
   /** The configured (or detected) provider for this person. */
   static async create(store: StateStore, helper = new HelperClient()): Promise<Platform> {
     const config = await store.config();
-    const deps = { runner: new ExecRunner(), helper, isRoot: process.getuid?.() === 0 };
+    // `auto` asks the docker CLI's engine what it is (cached a few seconds, so compile and up ask once).
+    const deps = engineDeps({ runner: new ExecRunner(), helper, isRoot: process.getuid?.() === 0 });
     const name = await resolveProviderName(config.vm_provider, deps);
     return new Platform(
       createProvider(name, deps),
@@ -33,6 +39,7 @@ export class Platform {
       helper,
       config.publish_address,
       config.remote_dir,
+      deps.endpoint,
     );
   }
 
@@ -75,7 +82,27 @@ export class Platform {
       () => true,
       () => false,
     );
-    if (!up) await this.provider.ensureEngine();
+    if (up) return;
+    await this.provider.ensureEngine();
+    forgetEngineFacts();
+  }
+
+  /**
+   * Says which folders bind mounts need that the engine's VM does not share
+   * (Docker Desktop's file sharing list, Colima's mounts), and how to share
+   * each; undefined when every one is shared.
+   */
+  unsharedMessage(repos: RepoInfo[]): string | undefined {
+    if (this.provider.mountMode !== 'bind') return undefined;
+    const e = this.endpoint;
+    const colimaProfile = e ? colimaProfileOf(e.context, e.host) : 'default';
+    const paths = [...repos.map((r) => r.path), this.store.home];
+    const missing = unsharedFolders(this.provider.name, paths, { colimaProfile });
+    if (!missing.length) return undefined;
+    return (
+      'these folders are not shared with the engine, so containers would start on empty mounts; nothing was started:\n' +
+      missing.map((m) => `  ${m.folder}: ${m.how}`).join('\n')
+    );
   }
 
   /** Exports the repo folders to the VM through the helper, where repos are mounted over NFS. */

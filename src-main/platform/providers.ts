@@ -1,20 +1,33 @@
 /**
  * Where the Docker engine runs and how Dusty reaches it, chosen by the config
- * key `vm_provider`: the local engine (`native`), a boot2docker VM on
- * VirtualBox (`docker-machine`), a Colima VM (`colima`), or an engine
- * elsewhere (`remote`, from DOCKER_HOST). All I/O comes in through
- * {@link ProviderDeps}, so tests can script the VM commands.
+ * key `vm_provider`: one provider per engine kind (see ./engine-kinds.ts).
+ * `auto` follows the engine the docker CLI would use (DOCKER_HOST, else the
+ * Docker context); a named provider wins over that. All I/O comes in through
+ * {@link ProviderDeps}, so tests can script the engine commands.
  */
+import { existsSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import type { HelperClient } from './helper-client.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { dockerEnv, resolveEndpoint, type EngineEndpoint } from '../engine/docker/context.js';
 import type { CommandRunner } from './command-runner.js';
+import {
+  ENGINE_KINDS,
+  ENGINE_TRAITS,
+  colimaProfileOf,
+  detectEngineKind,
+  startCommand,
+  type EngineFacts,
+  type EngineKind,
+} from './engine-kinds.js';
 import { startNativeEngine } from './native-engine.js';
 import { parseSshEndpoint, resolveSshConfig, type SshTarget } from './ssh.js';
 
-/** The provider names `vm_provider` accepts. */
-export const PROVIDER_NAMES = ['native', 'docker-machine', 'colima', 'remote'] as const;
+/** The provider names `vm_provider` accepts: one per engine kind. */
+export const PROVIDER_NAMES = ENGINE_KINDS;
 /** See {@link PROVIDER_NAMES}. */
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export type ProviderName = EngineKind;
 
 /** Where the engine runs, and how code and host names reach it. */
 export interface Provider {
@@ -23,7 +36,7 @@ export interface Provider {
   engineAddress(): Promise<string>;
   /** Makes sure the engine answers, starting it (or its VM) when it can. */
   ensureEngine(): Promise<void>;
-  /** Stops the VM; nothing to do for native and remote. */
+  /** Stops the VM; nothing to do for native, remote and the desktop apps. */
   shutdown(): Promise<void>;
   /** How repos get into containers: bind mounts, or NFS volumes served from this machine. */
   mountMode: 'bind' | 'nfs';
@@ -42,7 +55,7 @@ export interface ProviderDeps {
   runner: CommandRunner;
   /** The privileged helper, when installed; used to start the native engine. */
   helper?: Pick<HelperClient, 'available' | 'call'>;
-  /** Environment to read DOCKER_HOST from; defaults to process.env. */
+  /** Environment to read DOCKER_HOST, DOCKER_CONTEXT and DOCKER_CONFIG from; defaults to process.env. */
   env?: Record<string, string | undefined>;
   platform?: NodeJS.Platform;
   /** Whether this process is root (may start dockerd itself). */
@@ -51,8 +64,20 @@ export interface ProviderDeps {
   resolve?: (host: string) => Promise<string>;
   /** Name of the docker-machine VM. */
   machineName?: string;
-  /** Colima profile. */
+  /** Colima profile; by default the one the context or socket names. */
   colimaProfile?: string;
+  /** The engine endpoint; by default the one the docker CLI would use with `env`. */
+  endpoint?: EngineEndpoint;
+  /** What the engine says about itself (`docker info`), or undefined when it does not answer. */
+  engineFacts?: () => Promise<EngineFacts | undefined>;
+  /** Whether a file exists (installed engine apps); defaults to fs.existsSync. */
+  exists?: (path: string) => boolean;
+  /** How long to wait for a started desktop engine to answer. */
+  startWaitMs?: number;
+}
+
+function endpointOf(deps: ProviderDeps): EngineEndpoint {
+  return deps.endpoint ?? resolveEndpoint(deps.env ?? process.env);
 }
 
 /** Compose named-volume options for an NFS mount of `path` served from `serverAddress`. */
@@ -96,17 +121,34 @@ export function remoteDockerHost(dockerHost: string | undefined): string | null 
   }
 }
 
+/** Which engine apps and commands are installed, for a stopped engine on macOS. */
+async function installedKinds(deps: ProviderDeps): Promise<Partial<Record<EngineKind, boolean>>> {
+  const exists = deps.exists ?? existsSync;
+  const app = (name: string) =>
+    exists(`/Applications/${name}.app`) || exists(join(homedir(), 'Applications', `${name}.app`));
+  const colima = await deps.runner.run('colima', ['version'], { timeoutMs: 10_000 });
+  return {
+    'docker-desktop': app('Docker'),
+    orbstack: app('OrbStack'),
+    'rancher-desktop': app('Rancher Desktop'),
+    colima: colima.code === 0,
+  };
+}
+
 /**
- * The provider to use when `vm_provider` is not set: `remote` when
- * DOCKER_HOST is tcp:// or ssh://, `native` on Linux, `colima` on macOS
- * when the colima command exists, else `docker-machine`.
+ * The kind of the engine the docker CLI would use (DOCKER_HOST, else the
+ * context): from what it says about itself when it answers, else from its
+ * socket and context name. docker-machine is never guessed, only detected.
  */
 export async function detectProviderName(deps: ProviderDeps): Promise<ProviderName> {
-  const env = deps.env ?? process.env;
-  if (remoteDockerHost(env.DOCKER_HOST)) return 'remote';
-  if ((deps.platform ?? process.platform) === 'linux') return 'native';
-  const colima = await deps.runner.run('colima', ['version'], { timeoutMs: 10_000 });
-  return colima.code === 0 ? 'colima' : 'docker-machine';
+  const endpoint = endpointOf(deps);
+  const platform = deps.platform ?? process.platform;
+  const facts = await deps.engineFacts?.().catch(() => undefined);
+  const input = { host: endpoint.host, context: endpoint.context, facts, platform };
+  const kind = detectEngineKind(input);
+  // Only a stopped engine behind the macOS default socket needs to know what is installed.
+  if (facts || platform !== 'darwin' || kind !== 'docker-desktop') return kind;
+  return detectEngineKind({ ...input, installed: await installedKinds(deps) });
 }
 
 /** `configured` when it names a provider, detection when it is empty or `auto`; throws on an unknown name. */
@@ -116,7 +158,16 @@ export async function resolveProviderName(
 ): Promise<ProviderName> {
   if (!configured || configured === 'auto') return detectProviderName(deps);
   if ((PROVIDER_NAMES as readonly string[]).includes(configured)) return configured as ProviderName;
-  throw new Error(`vm_provider "${configured}" is not one of ${PROVIDER_NAMES.join(', ')}`);
+  throw new Error(`vm_provider "${configured}" is not one of auto, ${PROVIDER_NAMES.join(', ')}`);
+}
+
+/** The docker CLI's endpoint, or undefined when its configuration is broken (reported elsewhere). */
+function safeEndpoint(env: ProviderDeps['env']): EngineEndpoint | undefined {
+  try {
+    return resolveEndpoint(env ?? process.env);
+  } catch {
+    return undefined;
+  }
 }
 
 function failed(what: string, result: { code: number; stderr: string; stdout: string }): Error {
@@ -152,8 +203,61 @@ class NativeProvider implements Provider {
   async shutdown(): Promise<void> {}
 
   async env(): Promise<Record<string, string>> {
-    const host = (this.deps.env ?? process.env).DOCKER_HOST;
-    return host ? { DOCKER_HOST: host } : {};
+    return definedOnly(dockerEnv(endpointOf(this.deps)));
+  }
+}
+
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
+/**
+ * Docker Desktop, OrbStack, Rancher Desktop and Podman: an app (or machine)
+ * that publishes ports on loopback and shares the person's folders, started
+ * with its own command and then given time to answer.
+ */
+class DesktopProvider implements Provider {
+  readonly mountMode = 'bind';
+  constructor(
+    readonly name: 'docker-desktop' | 'orbstack' | 'rancher-desktop' | 'podman',
+    private readonly deps: ProviderDeps,
+  ) {}
+
+  async engineAddress(): Promise<string> {
+    return '127.0.0.1';
+  }
+
+  private async answers(): Promise<boolean> {
+    const env = dockerEnv(endpointOf(this.deps));
+    const r = await this.deps.runner.run('docker', ['info'], { timeoutMs: 20_000, env });
+    return r.code === 0;
+  }
+
+  async ensureEngine(): Promise<void> {
+    if (await this.answers()) return;
+    const platform = this.deps.platform ?? process.platform;
+    const start = startCommand(this.name, { platform })!;
+    const label = ENGINE_TRAITS[this.name].label;
+    const started = await this.deps.runner.run(start.command, start.args, { timeoutMs: 300_000 });
+    if (started.code !== 0)
+      throw failed(`starting ${label} (${[start.command, ...start.args].join(' ')})`, started);
+    // `open -a Docker` returns at once; the engine answers some seconds later.
+    const deadline = Date.now() + (this.deps.startWaitMs ?? 180_000);
+    while (Date.now() < deadline) {
+      if (await this.answers()) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error(
+      `${label} was started (${[start.command, ...start.args].join(' ')}) but its engine did not answer within ${Math.round((this.deps.startWaitMs ?? 180_000) / 1000)} s; open ${label} and look at its status`,
+    );
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async env(): Promise<Record<string, string>> {
+    return definedOnly(dockerEnv(endpointOf(this.deps)));
   }
 }
 
@@ -229,10 +333,14 @@ interface ColimaStatus {
 
 class ColimaProvider implements Provider {
   readonly name = 'colima';
-  readonly mountMode = 'nfs';
+  // Colima mounts the home folder into its VM (virtiofs or sshfs), so bind mounts reach code there.
+  readonly mountMode = 'bind';
   private readonly profile: string;
   constructor(private readonly deps: ProviderDeps) {
-    this.profile = deps.colimaProfile ?? 'default';
+    const endpoint = deps.endpoint ?? safeEndpoint(deps.env);
+    this.profile =
+      deps.colimaProfile ??
+      (endpoint ? colimaProfileOf(endpoint.context, endpoint.host) : 'default');
   }
 
   private run(args: string[], timeoutMs = 600_000) {
@@ -292,24 +400,24 @@ class RemoteProvider implements Provider {
   readonly name = 'remote';
   // Code reaches the remote host by sync (rsync over ssh) and is bind-mounted there.
   readonly mountMode = 'bind';
-  private readonly dockerHost: string;
+  private readonly endpoint: EngineEndpoint;
   private readonly host: string;
   constructor(private readonly deps: ProviderDeps) {
-    const dockerHost = (deps.env ?? process.env).DOCKER_HOST;
-    const host = remoteDockerHost(dockerHost);
-    if (!dockerHost || !host) {
+    const endpoint = endpointOf(deps);
+    const host = remoteDockerHost(endpoint.host);
+    if (!host) {
       throw new Error(
-        'vm_provider remote needs DOCKER_HOST set to tcp://HOST:PORT or ssh://USER@HOST',
+        `vm_provider remote needs an engine at tcp://HOST:PORT or ssh://USER@HOST (DOCKER_HOST or a docker context), but the ${endpoint.context === 'default' ? 'endpoint' : `context "${endpoint.context}"`} is ${endpoint.host}`,
       );
     }
-    this.dockerHost = dockerHost;
+    this.endpoint = endpoint;
     this.host = host;
   }
 
   sshTarget(): SshTarget {
     // tcp:// says nothing about ssh: the host's name, with user and port from ~/.ssh/config.
-    return this.dockerHost.startsWith('ssh://')
-      ? parseSshEndpoint(this.dockerHost)
+    return this.endpoint.host.startsWith('ssh://')
+      ? parseSshEndpoint(this.endpoint.host)
       : { host: this.host };
   }
 
@@ -317,7 +425,7 @@ class RemoteProvider implements Provider {
     const resolve = this.deps.resolve ?? (async (h: string) => (await lookup(h)).address);
     // An ssh:// host may be an alias of ~/.ssh/config; `ssh -G` names the real host without connecting.
     const host =
-      this.dockerHost.startsWith('ssh://') && !this.deps.resolve
+      this.endpoint.host.startsWith('ssh://') && !this.deps.resolve
         ? ((await resolveSshConfig(this.sshTarget()).catch(() => undefined))?.hostname ?? this.host)
         : this.host;
     return resolve(host);
@@ -326,11 +434,11 @@ class RemoteProvider implements Provider {
   async ensureEngine(): Promise<void> {
     const result = await this.deps.runner.run('docker', ['info'], {
       timeoutMs: 30_000,
-      env: { DOCKER_HOST: this.dockerHost },
+      env: dockerEnv(this.endpoint),
     });
     if (result.code !== 0)
       throw failed(
-        `docker info on ${this.dockerHost} (Dusty cannot start a remote engine)`,
+        `docker info on ${this.endpoint.host} (Dusty cannot start a remote engine)`,
         result,
       );
   }
@@ -338,7 +446,7 @@ class RemoteProvider implements Provider {
   async shutdown(): Promise<void> {}
 
   async env(): Promise<Record<string, string>> {
-    return { DOCKER_HOST: this.dockerHost };
+    return definedOnly(dockerEnv(this.endpoint));
   }
 }
 
@@ -353,5 +461,10 @@ export function createProvider(name: ProviderName, deps: ProviderDeps): Provider
       return new ColimaProvider(deps);
     case 'remote':
       return new RemoteProvider(deps);
+    case 'docker-desktop':
+    case 'orbstack':
+    case 'rancher-desktop':
+    case 'podman':
+      return new DesktopProvider(name, deps);
   }
 }

@@ -35,6 +35,8 @@ import { CONFIG_DESCRIPTIONS, parseConfigValue } from '../../src-shared/config.j
 import { computeClosure, type ContainerPlan } from '../engine/compiler/index.js';
 import { shQuote } from '../engine/compiler/start-script.js';
 import { explainEngineError } from '../engine/docker/client.js';
+import { describeEngine, forgetEngineFacts } from '../engine/docker/engine-info.js';
+import { ExecRunner } from '../platform/command-runner.js';
 import { projectName } from '../engine/docker/compose-runner.js';
 import { DustyError, type Project } from '../engine/project.js';
 import { syncStatus } from '../engine/remote/remote-up.js';
@@ -59,6 +61,8 @@ export interface ApiServiceDeps {
   docker: Docker;
   applyHosts: UpDeps['applyHosts'];
   ensureEngine: UpDeps['ensureEngine'];
+  unsharedFolders?: UpDeps['unsharedFolders'];
+  exportRepos?: UpDeps['exportRepos'];
   shell: 'electron' | 'web';
   version: string;
 }
@@ -234,6 +238,8 @@ export class ApiService {
           docker: this.deps.docker,
           applyHosts: this.deps.applyHosts,
           ensureEngine: this.deps.ensureEngine,
+          ...(this.deps.unsharedFolders ? { unsharedFolders: this.deps.unsharedFolders } : {}),
+          ...(this.deps.exportRepos ? { exportRepos: this.deps.exportRepos } : {}),
         },
         {
           ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
@@ -262,6 +268,12 @@ export class ApiService {
     });
   }
 
+  /** The engine the dashboard's Docker client talks to, as the header shows it. */
+  private async engine() {
+    const config = await this.deps.project.store.config();
+    return describeEngine(config.vm_provider, { runner: new ExecRunner() });
+  }
+
   // ------------------------------------------------------------ handlers
 
   private readonly handlers: Handlers = {
@@ -271,6 +283,12 @@ export class ApiService {
       dustyHome: this.deps.project.store.home,
       shell: this.deps.shell,
     }),
+    'engine:get': () => this.engine(),
+    'engine:start': async () => {
+      await this.deps.ensureEngine();
+      forgetEngineFacts();
+      return this.engine();
+    },
     'specs:validate': async () => {
       const specsPath = await this.deps.project.specsPath();
       const r = await this.deps.project.validate();

@@ -1,6 +1,7 @@
 /** Starting the dashboard's web server with the person's project: used by `dusty ui` and tests. */
 import { spawn } from 'node:child_process';
 import { createDocker } from '../engine/docker/client.js';
+import { Platform } from '../engine/platform.js';
 import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
 import type { Project } from '../engine/project.js';
 import { ApiService } from '../service/api-service.js';
@@ -26,6 +27,8 @@ export async function runUi(
     docker,
     applyHosts: hostsApplier(),
     ensureEngine: engineEnsurer(docker, undefined, project.store),
+    unsharedFolders: async (repos) => (await Platform.create(project.store)).unsharedMessage(repos),
+    exportRepos: async (repos) => (await Platform.create(project.store)).exportRepos(repos),
     shell: 'web',
     version: dustyVersion(),
   });

@@ -61,6 +61,44 @@ export interface AppInfo {
   shell: 'electron' | 'web';
 }
 
+/** The Docker engine Dusty talks to: the one the docker CLI would use (DOCKER_HOST, else the context). */
+export interface EngineInfo {
+  /** The docker context's name (`default` when DOCKER_HOST or nothing chose one). */
+  context: string;
+  /** What chose it: `DOCKER_HOST`, `DOCKER_CONTEXT`, `config.json` (the current context) or `default`. */
+  source: string;
+  /** The engine's URL, e.g. `unix:///Users/me/.orbstack/run/docker.sock`. */
+  endpoint: string;
+  /** The endpoint in one sentence, e.g. `context "orbstack" (current context in ~/.docker/config.json): unix://...`. */
+  description: string;
+  /** The engine kind Dusty treats it as (the `vm_provider` setting, or what was detected). */
+  kind: string;
+  /** The kind as people say it: `Docker Desktop`, `OrbStack`, `native Linux engine`... */
+  label: string;
+  /** What the engine itself (or its socket and context) says it is. */
+  detectedKind: string;
+  /** That kind as people say it. */
+  detectedLabel: string;
+  running: boolean;
+  /** The engine's version when it answers. */
+  version: string | null;
+  /** Its operating system as `docker info` reports it. */
+  os: string | null;
+  /** The `vm_provider` setting. */
+  configured: string;
+  /** When an explicit `vm_provider` disagrees with the engine the docker CLI uses: what and how to fix it. */
+  mismatch: string | null;
+  mounts: 'bind' | 'nfs';
+  /** How code reaches containers, and why that way. */
+  mountsWhy: string;
+  /** Whether Dusty can start this engine when it is stopped. */
+  canStart: boolean;
+  /** The command that starts it, e.g. `open -a Docker`. */
+  startHow: string | null;
+  /** The docker CLI configuration is broken (a missing context, bad JSON): what and where. */
+  error: string | null;
+}
+
 /** One bundle with what switching it on would start. */
 export interface BundleInfo {
   name: string;
@@ -185,6 +223,10 @@ const dims = { cols: z.number().int().min(2).max(1000), rows: z.number().int().m
 export const callInputs = {
   /** Which project, which home, which shell. */
   'app:info': empty,
+  /** The Docker engine Dusty talks to: context, endpoint, kind, version, whether it answers. */
+  'engine:get': empty,
+  /** Starts the engine (its app, VM or service) when it is stopped, and waits until it answers. */
+  'engine:start': empty,
   /** Validates the configured specs repo and returns every problem with its file and key. */
   'specs:validate': empty,
   /** Every bundle with its description, whether it is active, and what it would start. */
@@ -249,6 +291,8 @@ export const callInputs = {
 /** What each call resolves with (inside `Result`). */
 export interface CallOutputs {
   'app:info': AppInfo;
+  'engine:get': EngineInfo;
+  'engine:start': EngineInfo;
   'specs:validate': SpecsReport;
   'bundles:list': BundleInfo[];
   'bundles:activate': BundleInfo[];

@@ -112,7 +112,13 @@ export function registerHelperCommands(program: Command): void {
         console.log(
           name === 'native'
             ? 'The engine runs natively on this machine: there is no VM to stop.'
-            : 'The engine is remote (DOCKER_HOST): there is no VM here to stop.',
+            : 'The engine is remote: there is no VM here to stop.',
+        );
+        return;
+      }
+      if (name !== 'docker-machine' && name !== 'colima') {
+        console.log(
+          `Dusty does not quit ${name}, which you started; quit it yourself if you like.`,
         );
         return;
       }

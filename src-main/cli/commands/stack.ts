@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { createDocker } from '../../engine/docker/client.js';
 import { syncStatus } from '../../engine/remote/remote-up.js';
+import { describeEngine, engineLine } from '../../engine/docker/engine-info.js';
+import { ExecRunner } from '../../platform/command-runner.js';
 import { restart, status, stop } from '../../engine/runtime/ops.js';
 import { hostsApplier } from '../../engine/runtime/system.js';
 import { up, type UpEvent } from '../../engine/runtime/up.js';
@@ -59,6 +61,7 @@ export function registerStackCommands(program: Command): void {
           docker: d,
           applyHosts: hostsApplier(),
           ensureEngine: () => platform.ensureEngine(d),
+          unsharedFolders: async (repos) => platform.unsharedMessage(repos),
           exportRepos: (repos) => platform.exportRepos(repos),
         },
         { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
@@ -102,6 +105,9 @@ export function registerStackCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const rows = await status(getProject(), docker());
       if (opts.json) return printJson(rows.map(({ usedBy: _u, ...r }) => r));
+      const config = await getProject().store.config();
+      const engine = await describeEngine(config.vm_provider, { runner: new ExecRunner() });
+      console.log(dim(engineLine(engine)));
       const paint = (s: string) =>
         s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
       console.log(

@@ -1,75 +1,29 @@
 /**
- * The Docker Engine API client. Honours DOCKER_HOST, then the current Docker
- * context (as the docker CLI does), then the local socket.
+ * The Docker Engine API client, for the engine the docker CLI would use
+ * (see ./context.ts for how that endpoint is chosen).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { Agent } from 'node:https';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { parseSshEndpoint, SshDialAgent } from '../../platform/ssh.js';
+import { resolveEndpoint, type EngineEndpoint } from './context.js';
 
 // dockerode pulls in gRPC and protobuf; load it only when a command talks to the engine.
 const requireDockerode = () => createRequire(import.meta.url)('dockerode') as typeof Docker;
 
-/** The engine endpoint the docker CLI would use: DOCKER_HOST, else the current context's. */
+/** The engine URL the docker CLI would use, or undefined when its configuration is broken. */
 export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.DOCKER_HOST) return env.DOCKER_HOST;
-  const configDir = env.DOCKER_CONFIG || join(homedir(), '.docker');
   try {
-    const cfg = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as {
-      currentContext?: string;
-    };
-    const ctx = env.DOCKER_CONTEXT || cfg.currentContext;
-    if (!ctx || ctx === 'default') return undefined;
-    const id = createHash('sha256').update(ctx).digest('hex');
-    const meta = JSON.parse(
-      readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8'),
-    ) as {
-      Endpoints?: { docker?: { Host?: string } };
-    };
-    return meta.Endpoints?.docker?.Host;
+    return resolveEndpoint(env).host;
   } catch {
     return undefined;
   }
 }
 
-/** Builds a dockerode client for an endpoint such as unix:///var/run/docker.sock or tcp://host:2376. */
-export function createDocker(
-  endpoint = engineEndpoint(),
-  env: NodeJS.ProcessEnv = process.env,
-): Docker {
-  const Docker = requireDockerode();
-  if (!endpoint) return new Docker({ socketPath: '/var/run/docker.sock' });
-  if (endpoint.startsWith('unix://'))
-    return new Docker({ socketPath: endpoint.slice('unix://'.length) });
-  if (endpoint.startsWith('npipe://'))
-    return new Docker({ socketPath: endpoint.slice('npipe://'.length) });
-  const url = new URL(endpoint);
-  if (url.protocol === 'ssh:') {
-    // dockerode's own SSH client ignores ~/.ssh/config; the system ssh, as the docker CLI uses, does not.
-    const target = parseSshEndpoint(endpoint);
-    // docker-modem passes `agent` to http.request; its types do not list it.
-    const opts = { host: target.host, protocol: 'http', agent: new SshDialAgent(target) };
-    return new Docker(opts as Docker.DockerOptions);
-  }
-  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
-  return new Docker({
-    host: url.hostname,
-    port: Number(url.port || (tls ? 2376 : 2375)),
-    protocol: tls ? 'https' : 'http',
-    ...(tls ? tlsMaterial(env) : {}),
-  });
-}
-
-/** The client certificate and CA the docker CLI would use: DOCKER_CERT_PATH, else ~/.docker. */
-export function tlsMaterial(env: NodeJS.ProcessEnv = process.env): {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-} {
-  const dir = env.DOCKER_CERT_PATH || join(env.DOCKER_CONFIG || join(homedir(), '.docker'));
+/** Client certificate, key and CA from a TLS folder, each only when present. */
+function tlsFiles(dir: string): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
   const read = (f: string) => {
     try {
       return readFileSync(join(dir, f));
@@ -78,11 +32,59 @@ export function tlsMaterial(env: NodeJS.ProcessEnv = process.env): {
     }
   };
   const [ca, cert, key] = [read('ca.pem'), read('cert.pem'), read('key.pem')];
-  if (env.DOCKER_CERT_PATH && (!ca || !cert || !key))
-    throw new Error(
-      `DOCKER_CERT_PATH=${env.DOCKER_CERT_PATH} must hold ca.pem, cert.pem and key.pem (the files \`docker --tlsverify\` uses)`,
-    );
   return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+}
+
+function tcpOptions(url: URL, endpoint: EngineEndpoint): Docker.DockerOptions {
+  const tls = endpoint.tlsDir !== undefined;
+  const base = {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(url.port || (tls ? 2376 : 2375)),
+  };
+  if (!tls) return { ...base, protocol: 'http' };
+  const files = tlsFiles(endpoint.tlsDir!);
+  if (!endpoint.skipTLSVerify) {
+    if (!files.ca || !files.cert || !files.key)
+      throw new Error(
+        `${endpoint.tlsDir} must hold ca.pem, cert.pem and key.pem (the files \`docker --tlsverify\` uses) to reach ${endpoint.host}`,
+      );
+    return { ...base, protocol: 'https', ...files };
+  }
+  // Certificates still authenticate Dusty; only the engine's certificate goes unchecked.
+  const agent = new Agent({ rejectUnauthorized: false, cert: files.cert, key: files.key });
+  // docker-modem passes `agent` to https.request; @types/dockerode does not list it.
+  return { ...base, protocol: 'https', agent } as Docker.DockerOptions;
+}
+
+/** Builds a dockerode client for an endpoint (by default the one the docker CLI would use). */
+export function createDocker(endpoint: EngineEndpoint | string = resolveEndpoint()): Docker {
+  const Docker = requireDockerode();
+  const e: EngineEndpoint =
+    typeof endpoint === 'string'
+      ? {
+          context: 'default',
+          source: 'DOCKER_HOST',
+          host: endpoint,
+          skipTLSVerify: false,
+          configDir: '',
+        }
+      : endpoint;
+  const host = e.host;
+  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
+  if (host.startsWith('npipe://')) return new Docker({ socketPath: host.slice('npipe://'.length) });
+  const url = new URL(host);
+  if (url.protocol === 'ssh:') {
+    // dockerode's own SSH client ignores ~/.ssh/config; the system ssh, as the docker CLI uses, does not.
+    const target = parseSshEndpoint(host);
+    // docker-modem passes `agent` to http.request; its types do not list it.
+    const opts = { host: target.host, protocol: 'http', agent: new SshDialAgent(target) };
+    return new Docker(opts as Docker.DockerOptions);
+  }
+  if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(
+      `the Docker endpoint ${host} is not unix://, npipe://, tcp:// or ssh://, so Dusty cannot reach it`,
+    );
+  return new Docker(tcpOptions(url, e));
 }
 
 /** Turns an engine connection failure into a sentence that says what to do. */

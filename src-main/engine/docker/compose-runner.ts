@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { resolveEndpoint, withDockerEnv, type EngineEndpoint } from './context.js';
 
 /**
  * The Compose project name: `dusty`. DUSTY_PROJECT overrides it so that test
@@ -151,6 +152,8 @@ export class ComposeRunner {
     private readonly tool: ComposeTool,
     /** Told of each Compose process, so a lock holder can record it (see ops-lock). */
     private readonly onChild?: (pid: number, running: boolean) => void,
+    /** The engine to run on; by default the one the docker CLI would use, as dockerode does. */
+    private readonly endpoint?: EngineEndpoint,
   ) {}
 
   private base(): string[] {
@@ -159,8 +162,9 @@ export class ComposeRunner {
 
   /** Runs a compose subcommand, streaming its lines; throws with its output on failure. */
   async exec(args: string[], onLine?: (line: string) => void): Promise<string> {
+    // DOCKER_HOST and TLS spelled out, so Compose v1 (which ignores contexts) reaches the same engine.
     const env = {
-      ...process.env,
+      ...withDockerEnv(this.endpoint ?? resolveEndpoint()),
       COMPOSE_IGNORE_ORPHANS: undefined,
       COMPOSE_PROJECT_NAME: projectName(),
     };

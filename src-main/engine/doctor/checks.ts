@@ -11,7 +11,9 @@ import type Docker from 'dockerode';
 import { HELPER_PROTOCOL_VERSION } from '../../../src-shared/helper-protocol.js';
 import { readSection } from '../../platform/section-text.js';
 import { buildHostsSection } from '../compiler/hosts.js';
+import { ExecRunner } from '../../platform/command-runner.js';
 import { detectCompose } from '../docker/compose-runner.js';
+import { describeEngine } from '../docker/engine-info.js';
 import type { CompiledProject, Project } from '../project.js';
 import { syncRepos, type RepoInfo } from '../repos/repos.js';
 import { listContainers } from '../runtime/containers.js';
@@ -54,6 +56,8 @@ export interface DoctorDeps {
   applyHosts?: (entries: { ip: string; hostname: string }[]) => Promise<unknown>;
   /** Starts the engine, for the repair. */
   ensureEngine?: () => Promise<void>;
+  /** Describes the engine Dusty uses (tests hand in a stand-in); defaults to asking it. */
+  describeEngine?: typeof describeEngine;
   /** Seconds `git ls-remote` may take per repo. */
   gitTimeout?: number;
 }
@@ -140,41 +144,78 @@ export function routerPorts(compiled: CompiledProject): number[] {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
-/** Runs every check; never throws. */
-export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
-  const out: CheckResult[] = [];
-  const { docker, project } = deps;
-
-  // The engine.
-  let engineUp = false;
+/** Which engine Dusty uses (and whether vm_provider agrees), and whether it answers. */
+async function engineChecks(deps: DoctorDeps): Promise<{ results: CheckResult[]; up: boolean }> {
+  const config = await deps.project.store.config().catch(() => undefined);
+  const info = await (deps.describeEngine ?? describeEngine)(config?.vm_provider ?? 'auto', {
+    runner: new ExecRunner(),
+  });
+  const which: CheckResult = info.error
+    ? {
+        title: 'the docker CLI configuration names an engine',
+        status: 'fail',
+        found: info.error,
+        fix: 'fix or remove that setting (`docker context use default` goes back to the local engine)',
+      }
+    : info.mismatch
+      ? {
+          title: 'vm_provider agrees with the engine the docker CLI uses',
+          status: 'warn',
+          found: `vm_provider is ${info.configured}, but the docker CLI's engine is a ${info.detectedLabel}: ${info.description}`,
+          fix: info.mismatch,
+        }
+      : {
+          title: 'the engine Dusty uses is the one the docker CLI uses',
+          status: 'ok',
+          found: `${info.label}${info.version ? ` ${info.version}` : ''}, ${info.description}; code reaches it by ${info.mountsWhy}`,
+        };
   try {
-    await docker.ping();
-    const v = await docker.version();
-    engineUp = true;
-    out.push({
-      title: 'the Docker engine answers',
-      status: 'ok',
-      found: `Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch})`,
-    });
+    await deps.docker.ping();
+    const v = await deps.docker.version();
+    const found = `Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch})`;
+    return {
+      results: [which, { title: 'the Docker engine answers', status: 'ok', found }],
+      up: true,
+    };
   } catch (e) {
-    out.push({
-      title: 'the Docker engine answers',
-      status: 'fail',
-      found: message(e),
-      fix: 'start it: `systemctl start docker` (or your system’s service manager), or `dusty up`, which starts it',
-      ...(deps.ensureEngine
+    const start =
+      info.kind === 'native'
+        ? 'start it: `systemctl start docker` (or your system’s service manager), or `dusty up`, which starts it through the helper'
+        : info.startHow
+          ? `start ${info.label}: \`${info.startHow}\`, or \`dusty up\`, which starts it`
+          : `Dusty cannot start a ${info.label}: start the engine on ${info.endpoint}`;
+    const repair =
+      deps.ensureEngine && info.canStart
         ? {
             repair: {
-              description: 'start the Docker engine',
+              description: `start ${info.label}`,
               run: async () => {
                 await deps.ensureEngine!();
                 return 'the engine answers now';
               },
             },
           }
-        : {}),
-    });
+        : {};
+    const failed: CheckResult = {
+      title: 'the Docker engine answers',
+      status: 'fail',
+      found: message(e),
+      fix: start,
+      ...repair,
+    };
+    return { results: [which, failed], up: false };
   }
+}
+
+/** Runs every check; never throws. */
+export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const { docker, project } = deps;
+
+  // The engine.
+  const engine = await engineChecks(deps);
+  out.push(...engine.results);
+  const engineUp = engine.up;
 
   // Compose.
   try {

@@ -34,7 +34,7 @@ describe('engine selection', () => {
     expect(engineEndpoint({ DOCKER_HOST: 'tcp://10.0.0.5:2375' })).toBe('tcp://10.0.0.5:2375');
   });
   it('falls back to the local socket without a context', () => {
-    expect(engineEndpoint({ DOCKER_CONFIG: '/nonexistent' })).toBeUndefined();
+    expect(engineEndpoint({ DOCKER_CONFIG: '/nonexistent' })).toBe('unix:///var/run/docker.sock');
   });
   it('keeps test projects apart with DUSTY_PROJECT and ignores unsafe names', () => {
     expect(projectName({})).toBe('dusty');

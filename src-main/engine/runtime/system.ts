@@ -7,7 +7,8 @@ import type Docker from 'dockerode';
 import { HELPER_DEFAULTS } from '../../../src-shared/helper-protocol.js';
 import { HelperClient } from '../../platform/helper-client.js';
 import { ExecRunner } from '../../platform/command-runner.js';
-import { createProvider } from '../../platform/providers.js';
+import { createProvider, resolveProviderName } from '../../platform/providers.js';
+import { engineDeps, forgetEngineFacts } from '../docker/engine-info.js';
 import { Platform } from '../platform.js';
 import type { StateStore } from '../state/store.js';
 import { applyHostsSection } from '../../platform/hosts-file.js';
@@ -54,8 +55,9 @@ export function hostsApplier(helper = new HelperClient(), file = hostsFilePath()
 }
 
 /**
- * Makes sure the engine answers, through the configured provider (the local
- * engine when no state is given): the helper, or dockerd itself when root.
+ * Makes sure the engine answers, through the configured provider (the
+ * detected one when no state is given): the engine's own start command, the
+ * helper, or dockerd itself when root.
  */
 export function engineEnsurer(docker: Docker, helper = new HelperClient(), store?: StateStore) {
   return async (): Promise<void> => {
@@ -65,11 +67,8 @@ export function engineEnsurer(docker: Docker, helper = new HelperClient(), store
       () => false,
     );
     if (up) return;
-    const provider = createProvider('native', {
-      runner: new ExecRunner(),
-      helper,
-      isRoot: isRoot(),
-    });
-    await provider.ensureEngine();
+    const deps = engineDeps({ runner: new ExecRunner(), helper, isRoot: isRoot() });
+    await createProvider(await resolveProviderName('auto', deps), deps).ensureEngine();
+    forgetEngineFacts();
   };
 }

@@ -40,6 +40,8 @@ export interface UpDeps {
   applyHosts: (entries: { ip: string; hostname: string }[]) => Promise<HostsOutcome>;
   /** Makes sure the engine answers (starting it or its VM when it does not). */
   ensureEngine: () => Promise<void>;
+  /** Names the folders the engine's VM does not share (and how to share them), or undefined. */
+  unsharedFolders?: (repos: CompiledProject['repos']) => Promise<string | undefined>;
   /** Exports repo folders where the provider mounts them over NFS; returns a warning if it could not. */
   exportRepos?: (repos: CompiledProject['repos']) => Promise<string | undefined>;
   /** The held operation lock, when the caller took one. */
@@ -113,6 +115,9 @@ export async function up(
   for (const w of [...compiled.validation.problems, ...output.warnings])
     onEvent({ type: 'warning', message: `${w.file}: ${w.path ? `${w.path}: ` : ''}${w.message}` });
   if (output.missingAssets.length) throw missingAssetsError(output.missingAssets);
+
+  const unshared = await deps.unsharedFolders?.(compiled.repos);
+  if (unshared) throw new DustyError(unshared, [], 'folders-not-shared');
 
   await steps.begin('engine');
   onEvent({ type: 'step', message: 'checking the Docker engine' });
