@@ -47,21 +47,28 @@ afterEach(async () => {
 });
 
 /** Fires applies of the sets at the helper until stopped; errors (the kill) end it. */
-function hammer(socketPath: string): { stop: () => void; done: Promise<number> } {
+function hammer(socketPath: string): {
+  stop: () => void;
+  done: Promise<number>;
+  first: Promise<void>;
+} {
   let stopped = false;
   let sent = 0;
+  let firstDone!: () => void;
+  const first = new Promise<void>((r) => (firstDone = r));
   const worker = async () => {
     while (!stopped) {
       try {
         await request(socketPath, 'hosts.apply', { entries: SETS[sent % SETS.length] }, sent);
         sent += 1;
+        firstDone();
       } catch {
         return;
       }
     }
   };
   const done = Promise.all([worker(), worker(), worker(), worker()]).then(() => sent);
-  return { stop: () => (stopped = true), done };
+  return { stop: () => (stopped = true), done, first };
 }
 
 function expectWhole(text: string): void {
@@ -77,7 +84,9 @@ async function killLoop(p: Paths, rounds: number, check: () => void): Promise<nu
     const helper = await startHelper(p);
     helpers.push(helper);
     const load = hammer(p.socket);
-    await sleep(80 + ((round * 97) % 400));
+    // The kill lands mid-stream: after the first answer (slow on a loaded machine), at a varying moment.
+    await Promise.race([load.first, sleep(5000)]);
+    await sleep(20 + ((round * 97) % 400));
     helper.proc.kill('SIGKILL');
     await helper.exited;
     load.stop();

@@ -214,7 +214,11 @@ describe('helper installation', () => {
       const install = installMain(installEnv(p), ['install', '--source', ROOT]);
       expect(install.status).toBe(0);
       expect(install.stdout).toMatch(/systemd is not running/);
-      expect(install.stdout).toContain(`dusty helper serve --owner ${OWNER}`);
+      // The fallback is root's installed copy, never the owner's checkout run as root.
+      expect(install.stdout).toContain(
+        `Start the installed copy yourself, as root: '${path.join(p.dir, 'lib', 'dusty-helper', 'node')}'`,
+      );
+      expect(install.stdout).not.toMatch(/dusty helper serve/);
       expect(existsSync(installEnv(p).DUSTY_HELPER_UNIT_FILE ?? '')).toBe(true);
     },
   );

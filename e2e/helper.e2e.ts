@@ -53,6 +53,10 @@ describe('helper operations', () => {
     writeFileSync(paths.exports, ORIGINAL_EXPORTS);
     repo = path.join(paths.dir, 'repos', 'my-app');
     mkdirSync(repo, { recursive: true });
+    // The helper exports only the owner's own folders, looked at as the owner.
+    chmodSync(paths.dir, 0o755);
+    chmodSync(path.dirname(repo), 0o755);
+    chownSync(repo, OWNER, OWNER);
     helper = await startHelper(paths, { DUSTY_HELPER_IDLE_MS: '1500' });
   });
   afterEach(async () => {
@@ -108,7 +112,7 @@ describe('helper operations', () => {
   });
 
   it('skips the write when the section already holds the entries', async () => {
-    const entries = [{ ip: '1.2.3.4', hostname: 'a.local' }];
+    const entries = [{ ip: '10.2.3.4', hostname: 'a.local' }];
     await request(paths.socket, 'hosts.apply', { entries });
     const before = statSync(paths.hosts);
     const again = await request(paths.socket, 'hosts.apply', { entries });
@@ -142,7 +146,7 @@ describe('helper operations', () => {
     const { rmSync } = await import('node:fs');
     rmSync(paths.exports);
     const res = await request(paths.socket, 'exports.apply', {
-      entries: [{ path: repo, client: '10.0.0.0/8' }],
+      entries: [{ path: repo, client: '10.0.0.0/16' }],
     });
     expect(res).toMatchObject({ ok: true, result: { changed: true } });
     expect(readSection(readFileSync(paths.exports, 'utf8'))).toHaveLength(1);
@@ -173,37 +177,37 @@ describe('helper operations', () => {
     [
       'a host name with a newline (injection)',
       'hosts.apply',
-      { entries: [{ ip: '1.2.3.4', hostname: 'a.com\n1.2.3.4 evil' }] },
+      { entries: [{ ip: '10.2.3.4', hostname: 'a.com\n1.2.3.4 evil' }] },
       /hostname/,
     ],
     [
       'a host name with a space',
       'hosts.apply',
-      { entries: [{ ip: '1.2.3.4', hostname: 'a.com evil.com' }] },
+      { entries: [{ ip: '10.2.3.4', hostname: 'a.com evil.com' }] },
       /DNS/,
     ],
     [
       'a shell command as host name',
       'hosts.apply',
-      { entries: [{ ip: '1.2.3.4', hostname: '; rm -rf /' }] },
+      { entries: [{ ip: '10.2.3.4', hostname: '; rm -rf /' }] },
       /DNS/,
     ],
     [
       'a label longer than 63',
       'hosts.apply',
-      { entries: [{ ip: '1.2.3.4', hostname: `${'a'.repeat(64)}.com` }] },
+      { entries: [{ ip: '10.2.3.4', hostname: `${'a'.repeat(64)}.com` }] },
       /DNS/,
     ],
     [
       'a marker as host name',
       'hosts.apply',
-      { entries: [{ ip: '1.2.3.4', hostname: '# END section for Dusty' }] },
+      { entries: [{ ip: '10.2.3.4', hostname: '# END section for Dusty' }] },
       /DNS/,
     ],
     [
       'an address with a command',
       'hosts.apply',
-      { entries: [{ ip: '1.2.3.4; rm -rf /', hostname: 'a.local' }] },
+      { entries: [{ ip: '10.2.3.4; rm -rf /', hostname: 'a.local' }] },
       /address/,
     ],
     [
@@ -217,8 +221,8 @@ describe('helper operations', () => {
       'hosts.apply',
       {
         entries: [
-          { ip: '1.1.1.1', hostname: 'a.local' },
-          { ip: '2.2.2.2', hostname: 'a.local' },
+          { ip: '10.1.1.1', hostname: 'a.local' },
+          { ip: '10.2.2.2', hostname: 'a.local' },
         ],
       },
       /two addresses/,
@@ -228,7 +232,7 @@ describe('helper operations', () => {
       'hosts.apply',
       {
         entries: Array.from({ length: MAX_ENTRIES + 1 }, (_, i) => ({
-          ip: '1.1.1.1',
+          ip: '10.1.1.1',
           hostname: `h${i}.local`,
         })),
       },
@@ -243,7 +247,7 @@ describe('helper operations', () => {
     [
       'an extra field in an entry',
       'hosts.apply',
-      { entries: [{ ip: '1.1.1.1', hostname: 'a.local', comment: 'x' }] },
+      { entries: [{ ip: '10.1.1.1', hostname: 'a.local', comment: 'x' }] },
       /comment|Unrecognized/i,
     ],
     ['params that are a string', 'hosts.apply', 'rm -rf /', /params/],
@@ -281,7 +285,7 @@ describe('helper operations', () => {
       'an export of a file',
       'exports.apply',
       { entries: [{ path: '/etc/hostname', client: '10.0.0.1' }] },
-      /not a directory/,
+      /system folder/,
     ],
     ['a wildcard client', 'exports.apply', { entries: [{ path: '/tmp', client: '*' }] }, /CIDR/],
     [
@@ -304,7 +308,7 @@ describe('helper operations', () => {
     'refuses %s, with a message, leaving both files byte-identical',
     async (_name, op, params, message) => {
       await request(paths.socket, 'hosts.apply', {
-        entries: [{ ip: '1.1.1.1', hostname: 'kept.local' }],
+        entries: [{ ip: '10.1.1.1', hostname: 'kept.local' }],
       });
       const before = snapshot();
       const backup = readFileSync(`${paths.hosts}.dusty-backup`, 'latin1');
@@ -337,7 +341,7 @@ describe('helper operations', () => {
     const garbled = `${ORIGINAL_HOSTS}\n# BEGIN section for Dusty\n10.9.9.9 mine.local\n`;
     writeFileSync(paths.hosts, garbled, 'latin1');
     const res = await request(paths.socket, 'hosts.apply', {
-      entries: [{ ip: '1.1.1.1', hostname: 'a.local' }],
+      entries: [{ ip: '10.1.1.1', hostname: 'a.local' }],
     });
     expect(res).toMatchObject({ ok: false, error: { code: 'section_garbled' } });
     expect((res.error as Json).message).toMatch(/without "# END section for Dusty"/);
@@ -428,7 +432,7 @@ describe('helper operations', () => {
 
   it('uninstalls: clears both sections, removes the unit files and the socket, and exits', async () => {
     await request(paths.socket, 'hosts.apply', {
-      entries: [{ ip: '1.1.1.1', hostname: 'a.local' }],
+      entries: [{ ip: '10.1.1.1', hostname: 'a.local' }],
     });
     await request(paths.socket, 'exports.apply', { entries: [{ path: repo, client: '10.0.0.1' }] });
     const res = await request(paths.socket, 'uninstall');
@@ -457,7 +461,7 @@ describe('helper callers that are not the owner', () => {
   const applyLine = JSON.stringify({
     id: 1,
     op: 'hosts.apply',
-    params: { entries: [{ ip: '6.6.6.6', hostname: 'evil.local' }] },
+    params: { entries: [{ ip: '10.6.6.6', hostname: 'evil.local' }] },
   });
 
   it('keeps another user out by the socket permission', () => {

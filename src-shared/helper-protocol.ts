@@ -117,6 +117,92 @@ export function isNfsClient(value: string): boolean {
   return false;
 }
 
+/** The four bytes of an IPv4 literal, or null. */
+function ipv4Bytes(value: string): number[] | null {
+  return isIPv4(value) ? value.split('.').map(Number) : null;
+}
+
+/** The sixteen bytes of an IPv6 literal, or null. */
+function ipv6Bytes(value: string): number[] | null {
+  if (!isIPv6(value)) return null;
+  let text = value;
+  let tail: number[] = [];
+  if (text.includes('.')) {
+    // An embedded IPv4 tail: its four bytes end the address, after six groups.
+    const lastColon = text.lastIndexOf(':');
+    tail = ipv4Bytes(text.slice(lastColon + 1)) ?? [];
+    text = text.slice(0, lastColon + 1);
+    if (!text.endsWith('::')) text = text.slice(0, -1);
+  }
+  const [head = '', rest] = text.split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const words = tail.length ? 6 : 8;
+  const front = groups(head);
+  const back = rest === undefined ? [] : groups(rest);
+  const middle = new Array<number>(words - front.length - back.length).fill(0);
+  const all = [...front, ...middle, ...back];
+  return [...all.flatMap((w) => [w >> 8, w & 0xff]), ...tail];
+}
+
+/** The kinds of address Dusty's names and exports may use: never a public one. */
+export type LocalAddressKind = 'loopback' | 'private' | 'link-local' | 'unique-local';
+
+function ipv4Kind(b: number[]): LocalAddressKind | null {
+  const [a = -1, c = -1] = b;
+  if (a === 127) return 'loopback';
+  if (a === 10 || (a === 172 && c >= 16 && c <= 31) || (a === 192 && c === 168)) return 'private';
+  if (a === 169 && c === 254) return 'link-local';
+  return null;
+}
+
+/**
+ * What kind of local address `value` is: loopback (127.0.0.0/8, ::1),
+ * private (RFC 1918), link-local (169.254.0.0/16, fe80::/10) or unique-local
+ * IPv6 (fc00::/7); null for anything else (public, reserved, multicast).
+ */
+export function localAddressKind(value: string): LocalAddressKind | null {
+  const v4 = ipv4Bytes(value);
+  if (v4) return ipv4Kind(v4);
+  const v6 = ipv6Bytes(value);
+  if (!v6) return null;
+  if (v6.slice(0, 10).every((x) => x === 0) && v6[10] === 0xff && v6[11] === 0xff) {
+    return ipv4Kind(v6.slice(12));
+  }
+  if (v6.slice(0, 15).every((x) => x === 0) && v6[15] === 1) return 'loopback';
+  const first = v6[0] ?? 0;
+  if ((first & 0xfe) === 0xfc) return 'unique-local';
+  if (first === 0xfe && ((v6[1] ?? 0) & 0xc0) === 0x80) return 'link-local';
+  return null;
+}
+
+const LOCAL_RULE =
+  'Dusty uses loopback (127.0.0.0/8, ::1), private (10/8, 172.16/12, 192.168/16), link-local (169.254/16, fe80::/10) or unique-local IPv6 (fc00::/7) addresses only';
+
+/** Why a hosts entry's address is refused, naming the rule; null when it is acceptable. */
+export function hostsAddressProblem(value: string): string | null {
+  if (!isIpAddress(value)) return 'not an IPv4 or IPv6 address';
+  if (localAddressKind(value) === null)
+    return `${value} is a public or reserved address: ${LOCAL_RULE}`;
+  return null;
+}
+
+/** Narrowest ranges an export may name: the VM's host-only network, never the world. */
+export const MIN_NFS_PREFIX = { ipv4: 16, ipv6: 64 } as const;
+
+/** Why an NFS client is refused, naming the rule; null when it is acceptable. */
+export function nfsClientProblem(value: string): string | null {
+  if (!isNfsClient(value)) return 'not an IP address or CIDR (address/prefix)';
+  const [address = '', prefix] = value.split('/');
+  if (localAddressKind(address) === null) {
+    return `${address} is a public or reserved address: ${LOCAL_RULE}`;
+  }
+  const min = isIPv4(address) ? MIN_NFS_PREFIX.ipv4 : MIN_NFS_PREFIX.ipv6;
+  if (prefix !== undefined && Number(prefix) < min) {
+    return `/${prefix} is wider than /${min}: an export reaches one address or the VM's private network, no more`;
+  }
+  return null;
+}
+
 /**
  * Why an export path is unacceptable on its face, or null. Existence is the
  * helper's check; this is the shape: absolute, normalised, and free of
@@ -146,14 +232,15 @@ export function exportPathProblem(value: string): string | null {
 const hostname = z
   .string()
   .refine(isHostname, { message: 'not a DNS host name (letters, digits, hyphens, dots)' });
-const ipAddress = z.string().refine(isIpAddress, { message: 'not an IPv4 or IPv6 address' });
-const nfsClient = z
-  .string()
-  .refine(isNfsClient, { message: 'not an IP address or CIDR (address/prefix)' });
-const exportPath = z.string().superRefine((value, ctx) => {
-  const problem = exportPathProblem(value);
-  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-});
+/** A zod string checked by a function that names its problem. */
+const checked = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found !== null) ctx.addIssue({ code: 'custom', message: found });
+  });
+const ipAddress = checked(hostsAddressProblem);
+const nfsClient = checked(nfsClientProblem);
+const exportPath = checked(exportPathProblem);
 
 /** One line of Dusty's hosts section: `IP HOSTNAME`. */
 export const HostsEntrySchema = z.strictObject({ ip: ipAddress, hostname });

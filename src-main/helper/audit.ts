@@ -2,7 +2,8 @@
  * The helper's audit log: who asked for what, when, and the change it made,
  * as a unified-style diff of Dusty's section.
  */
-import { appendFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /**
  * A unified-style diff of two line lists (longest common subsequence), one
@@ -52,19 +53,53 @@ export interface AuditRecord {
   at?: Date;
 }
 
+/** Longest outcome one record keeps: a refused request cannot fill the log. */
+export const MAX_OUTCOME_CHARS = 1000;
+
+/**
+ * `text` with every control character (and the backslash) written as an
+ * escape, so nothing a request carries can start a line of its own.
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\\' ? '\\\\' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function bounded(text: string, max: number): string {
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}
+
 /** Formats a record as the text block appended to the log. */
 export function formatAudit(record: AuditRecord): string {
   const when = (record.at ?? new Date()).toISOString();
   const who = record.uid === null ? 'unknown' : String(record.uid);
-  let text = `${when} uid=${who} op=${record.op} ${record.outcome}\n`;
+  const op = escapeControl(bounded(record.op, 64));
+  const outcome = escapeControl(bounded(record.outcome, MAX_OUTCOME_CHARS));
+  let text = `${when} uid=${who} op=${op} ${outcome}\n`;
   if (record.file && record.before && record.after) {
-    text += `--- ${record.file} (Dusty section, before)\n+++ ${record.file} (Dusty section, after)\n`;
+    const file = escapeControl(record.file);
+    text += `--- ${file} (Dusty section, before)\n+++ ${file} (Dusty section, after)\n`;
     text += `@@ -1,${record.before.length} +1,${record.after.length} @@\n`;
     text += sectionDiff(record.before, record.after)
-      .map((l) => `${l}\n`)
+      .map((l) => `${escapeControl(l)}\n`)
       .join('');
   }
   return text;
+}
+
+/** Appends `text`, refusing a symbolic link at the log's path rather than writing through it. */
+async function appendNoFollow(file: string, text: string): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+  const handle = await open(file, flags, 0o600);
+  try {
+    await handle.appendFile(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Appends to a log only root can read; a failing log is reported, never fatal. */
@@ -76,7 +111,7 @@ export class AuditLog {
   write(record: AuditRecord): Promise<void> {
     const text = formatAudit(record);
     this.queue = this.queue.then(() =>
-      appendFile(this.file, text, { mode: 0o600 }).catch((err: unknown) => {
+      appendNoFollow(this.file, text).catch((err: unknown) => {
         process.stderr.write(
           `dusty-helper: cannot write the audit log ${this.file}: ${String(err)}\n`,
         );

@@ -26,7 +26,9 @@ export function describeIssues(error: z.ZodError, input: unknown, prefix: string
       }
       const shown = typeof value === 'string' ? ` (got ${JSON.stringify(value).slice(0, 80)})` : '';
       const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${where || 'request'}: ${issue.message}${shown}`;
+      const message =
+        issue.message.length > 200 ? `${issue.message.slice(0, 200)}...` : issue.message;
+      return `${where || 'request'}: ${message}${shown}`;
     })
     .join('; ');
 }

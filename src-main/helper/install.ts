@@ -6,41 +6,22 @@
  * prompt.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  cp,
-  chmod,
-  chown,
-  lstat,
-  mkdir,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRunner } from '../platform/command-runner.js';
-import { findExecutable } from '../platform/command-runner.js';
 import { HelperClient } from '../platform/helper-client.js';
 import { applySectionLines } from '../platform/hosts-file.js';
 import { systemdIsRunning } from '../platform/native-engine.js';
+import type { SystemProgram } from '../platform/system-programs.js';
+import { requireProgram } from '../platform/system-programs.js';
+import { checkTrustedFolders } from '../platform/trusted-path.js';
+import { copyTreeAsRoot, verifyTreeIsRoots } from './install-tree.js';
 import type { InstallPlan } from './install-plan.js';
 import { LAUNCHD_LABEL, SYSTEMD_UNIT, installedRuntime, shellQuote } from './install-plan.js';
 import { launchdPlist, serveArgv, systemdUnit } from './unit-files.js';
 
 export * from './install-plan.js';
 export { launchdPlist, serveArgv, systemdUnit } from './unit-files.js';
-
-async function chownTreeToRoot(dir: string): Promise<void> {
-  const info = await lstat(dir);
-  if (!info.isSymbolicLink()) {
-    await chown(dir, 0, 0);
-    await chmod(dir, info.mode & 0o7755);
-  }
-  if (info.isDirectory()) {
-    for (const name of await readdir(dir)) await chownTreeToRoot(path.join(dir, name));
-  }
-}
 
 /** What an install did. */
 export interface InstallOutcome {
@@ -58,67 +39,104 @@ export interface InstallDeps {
   start?: boolean;
 }
 
+/** What serve-main imports: the helper, the platform layer, the shared protocol, the version. */
+const HELPER_PARTS = [
+  'dist/src-main/helper',
+  'dist/src-main/platform',
+  'dist/src-shared',
+  'dist/src-main/version.js',
+];
+
+/**
+ * Makes `dir`'s parent exist, refusing first unless every folder above it
+ * is root's alone: whoever can write one of them can swap what root runs.
+ */
+export async function prepareRootFolder(dir: string): Promise<void> {
+  let existing = path.dirname(path.resolve(dir));
+  while (!(await lstat(existing).catch(() => null))) existing = path.dirname(existing);
+  checkTrustedFolders(existing);
+  await mkdir(path.dirname(path.resolve(dir)), { recursive: true, mode: 0o755 });
+  checkTrustedFolders(path.dirname(path.resolve(dir)));
+}
+
+/** Fills `staging` with root's own copy of the helper and its runtime, then proves it. */
+async function stageCopy(plan: InstallPlan, staging: string): Promise<void> {
+  const copy = { ownerUid: plan.ownerUid };
+  await mkdir(staging, { mode: 0o755 });
+  await mkdir(path.join(staging, 'dist'), { mode: 0o755 });
+  await mkdir(path.join(staging, 'dist/src-main'), { mode: 0o755 });
+  await mkdir(path.join(staging, 'node_modules'), { mode: 0o755 });
+  for (const part of HELPER_PARTS) {
+    await copyTreeAsRoot(path.join(plan.sourceRoot, part), path.join(staging, part), {
+      ...copy,
+      filter: (src) => !src.endsWith('.map'),
+    });
+  }
+  const zod = path.join(plan.sourceRoot, 'node_modules/zod');
+  await copyTreeAsRoot(zod, path.join(staging, 'node_modules/zod'), copy);
+  const pkg = JSON.parse(await readFile(path.join(plan.sourceRoot, 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  const manifest = {
+    name: 'dusty-helper',
+    version: pkg.version ?? '0.0.0',
+    type: 'module',
+    private: true,
+  };
+  await writeFile(path.join(staging, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+    mode: 0o644,
+  });
+  // A Node binary the owner could replace would hand them root, so root gets its own copy.
+  if (plan.electronBundle) {
+    await mkdir(path.join(staging, 'runtime'), { mode: 0o755 });
+    const bundle = path.join(staging, 'runtime', path.basename(plan.electronBundle));
+    await copyTreeAsRoot(plan.electronBundle, bundle, { ...copy, keepInternalLinks: true });
+  } else {
+    await copyTreeAsRoot(plan.nodePath, installedRuntime({ ...plan, installDir: staging }), copy);
+  }
+  await chown(staging, 0, 0);
+  await chmod(staging, 0o755);
+  await verifyTreeIsRoots(staging);
+}
+
+/** Puts the staged copy in place of any previous one. */
+async function swapIn(staging: string, installDir: string): Promise<void> {
+  const old = `${installDir}.old-${randomBytes(4).toString('hex')}`;
+  await rename(installDir, old).catch(() => undefined);
+  await rename(staging, installDir);
+  await rm(old, { recursive: true, force: true });
+}
+
 /**
  * Copies the helper into `plan.installDir` (root-owned, replaced whole),
  * writes the unit or plist, starts it where systemd or launchd runs, and
- * checks `version`. Must run as root.
+ * checks `version`. Must run as root. Refuses, changing nothing, when a
+ * folder above the install folder or the unit file is not root's alone, a
+ * path holds a control character, or the source holds anything but
+ * regular files and folders.
  */
 export async function installHelper(plan: InstallPlan, deps: InstallDeps): Promise<InstallOutcome> {
   const serveMain = path.join(plan.sourceRoot, 'dist/src-main/helper/serve-main.js');
   if (!(await lstat(serveMain).catch(() => null))) {
     throw new Error(`${serveMain} is missing: build Dusty first (npm run build)`);
   }
+  const unit = plan.platform === 'darwin' ? launchdPlist(plan) : systemdUnit(plan);
+  await prepareRootFolder(plan.installDir);
+  await prepareRootFolder(plan.unitFile);
   const messages: string[] = [];
   const staging = `${plan.installDir}.new-${randomBytes(4).toString('hex')}`;
-  await mkdir(path.join(staging, 'node_modules'), { recursive: true, mode: 0o755 });
-  // Only what serve-main imports: the helper, the platform layer, the shared protocol, the version, zod.
-  for (const part of [
-    'dist/src-main/helper',
-    'dist/src-main/platform',
-    'dist/src-shared',
-    'dist/src-main/version.js',
-  ]) {
-    await cp(path.join(plan.sourceRoot, part), path.join(staging, part), {
-      recursive: true,
-      filter: (src) => !src.endsWith('.map'),
-    });
+  try {
+    await stageCopy(plan, staging);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
   }
-  await cp(path.join(plan.sourceRoot, 'node_modules/zod'), path.join(staging, 'node_modules/zod'), {
-    recursive: true,
-  });
-  const pkg = JSON.parse(await readFile(path.join(plan.sourceRoot, 'package.json'), 'utf8')) as {
-    version?: string;
-  };
-  await writeFile(
-    path.join(staging, 'package.json'),
-    `${JSON.stringify({ name: 'dusty-helper', version: pkg.version ?? '0.0.0', type: 'module', private: true }, null, 2)}\n`,
-  );
-  // A Node binary the owner could replace would hand them root, so root gets its own copy.
-  const runtime = installedRuntime({ ...plan, installDir: staging });
-  if (plan.electronBundle) {
-    await cp(
-      plan.electronBundle,
-      path.join(staging, 'runtime', path.basename(plan.electronBundle)),
-      {
-        recursive: true,
-        verbatimSymlinks: true,
-      },
-    );
-  } else await cp(plan.nodePath, runtime);
-  await chmod(runtime, 0o755);
-  await chownTreeToRoot(staging);
-  await chmod(staging, 0o755);
-  const old = `${plan.installDir}.old-${randomBytes(4).toString('hex')}`;
-  await mkdir(path.dirname(plan.installDir), { recursive: true, mode: 0o755 });
-  await rename(plan.installDir, old).catch(() => undefined);
-  await rename(staging, plan.installDir);
-  await rm(old, { recursive: true, force: true });
+  await swapIn(staging, plan.installDir);
   messages.push(`Installed the helper in ${plan.installDir}.`);
 
-  await mkdir(path.dirname(plan.unitFile), { recursive: true, mode: 0o755 });
-  const unit = plan.platform === 'darwin' ? launchdPlist(plan) : systemdUnit(plan);
   await writeFile(plan.unitFile, unit, { mode: 0o644 });
   await chown(plan.unitFile, 0, 0);
+  await chmod(plan.unitFile, 0o644);
   messages.push(`Wrote ${plan.unitFile}.`);
 
   if (deps.start === false) return { started: false, messages };
@@ -144,13 +162,15 @@ async function startService(
   deps: InstallDeps,
   messages: string[],
 ): Promise<boolean> {
-  const run = async (cmd: string, args: string[]) => {
-    const result = await deps.runner.run(findExecutable(cmd) ?? cmd, args, { timeoutMs: 60_000 });
+  const run = async (cmd: SystemProgram, args: string[]) => {
+    const program = requireProgram(cmd, { platform: plan.platform });
+    const result = await deps.runner.run(program, args, { timeoutMs: 60_000 });
     if (result.code !== 0)
       throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr.trim()}`);
   };
   if (plan.platform === 'darwin') {
-    await deps.runner.run('launchctl', ['bootout', `system/${LAUNCHD_LABEL}`]);
+    const launchctl = requireProgram('launchctl', { platform: plan.platform });
+    await deps.runner.run(launchctl, ['bootout', `system/${LAUNCHD_LABEL}`]);
     await run('launchctl', ['bootstrap', 'system', plan.unitFile]);
     messages.push('Started it with launchd.');
     return true;
@@ -164,8 +184,7 @@ async function startService(
   }
   messages.push(
     'systemd is not running on this machine, so nothing will start the helper at boot.',
-    `Start it yourself, as root: ${serveArgv(plan).map(shellQuote).join(' ')}`,
-    `(or: dusty helper serve --owner ${plan.ownerUid})`,
+    `Start the installed copy yourself, as root: ${serveArgv(plan).map(shellQuote).join(' ')}`,
   );
   return false;
 }
@@ -187,13 +206,11 @@ export async function uninstallHelper(plan: InstallPlan, deps: InstallDeps): Pro
     );
   }
   if (plan.platform === 'darwin') {
-    await deps.runner.run('launchctl', ['bootout', `system/${LAUNCHD_LABEL}`]);
+    const launchctl = requireProgram('launchctl', { platform: plan.platform });
+    await deps.runner.run(launchctl, ['bootout', `system/${LAUNCHD_LABEL}`]);
   } else if ((deps.systemdRunning ?? systemdIsRunning)()) {
-    await deps.runner.run(findExecutable('systemctl') ?? 'systemctl', [
-      'disable',
-      '--now',
-      SYSTEMD_UNIT,
-    ]);
+    const systemctl = requireProgram('systemctl', { platform: plan.platform });
+    await deps.runner.run(systemctl, ['disable', '--now', SYSTEMD_UNIT]);
   }
   for (const file of [plan.hostsFile, plan.exportsFile]) {
     try {
@@ -212,7 +229,9 @@ export async function uninstallHelper(plan: InstallPlan, deps: InstallDeps): Pro
     }
   }
   if (plan.platform !== 'darwin' && (deps.systemdRunning ?? systemdIsRunning)()) {
-    await deps.runner.run(findExecutable('systemctl') ?? 'systemctl', ['daemon-reload']);
+    await deps.runner.run(requireProgram('systemctl', { platform: plan.platform }), [
+      'daemon-reload',
+    ]);
   }
   return messages;
 }

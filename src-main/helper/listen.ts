@@ -2,21 +2,8 @@
  * The helper's socket: a folder only root can change, no stale socket left
  * by a crash, and the socket itself mode 0600, owned by the owner.
  */
-import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises';
+import { chmod, chown, lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
-
-/** Refuses unless the socket's directory is a real directory only root can write to. */
-export async function checkSocketDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const info = await lstat(dir);
-  if (!info.isDirectory()) throw new Error(`${dir} is not a directory (a symlink?)`);
-  const me = process.getuid?.() ?? 0;
-  if (info.uid !== 0 && info.uid !== me)
-    throw new Error(`${dir} belongs to uid ${info.uid}, not root`);
-  const othersWrite = (info.mode & 0o022) !== 0;
-  const sticky = (info.mode & 0o1000) !== 0;
-  if (othersWrite && !sticky) throw new Error(`${dir} is writable by others`);
-}
 
 function answers(socketPath: string): Promise<boolean> {
   return new Promise<boolean>((resolve) => {

@@ -20,6 +20,10 @@ import type { SectionChange } from '../platform/hosts-file.js';
 import type { EngineStartOutcome } from '../platform/native-engine.js';
 import type { NfsReloadOutcome } from '../platform/nfs-server.js';
 import type { AuditLog } from './audit.js';
+import type { OwnerLook } from '../platform/exports-file.js';
+
+/** The helper's files were fixed at start: a link placed at their path later is refused, not followed. */
+const NO_FOLLOW = { noFollow: true } as const;
 
 /** A refusal or failure with the code the caller gets. */
 export class OpError extends Error {
@@ -44,6 +48,8 @@ export interface HelperContext {
   audit: AuditLog;
   startEngine(): Promise<EngineStartOutcome>;
   reloadExports(exportsFile: string): Promise<NfsReloadOutcome>;
+  /** How exports.apply looks at paths as the owner (a child process as the owner by default). */
+  lookAsOwner?: OwnerLook;
   /** Asks the server to stop once the current answer has gone out. */
   requestStop(): void;
 }
@@ -102,7 +108,7 @@ function auditChange(
 
 /** Clears one section: the body of `hosts.clear` and `exports.clear`. */
 async function clearSection(ctx: HelperContext, uid: number, op: HelperOp, file: string) {
-  const change = await fileOp(() => applySectionLines(file, []));
+  const change = await fileOp(() => applySectionLines(file, [], NO_FOLLOW));
   await auditChange(ctx, uid, op, file, change);
   return fileResult(file, change);
 }
@@ -113,7 +119,7 @@ async function uninstall(uid: number, ctx: HelperContext): Promise<{ removed: st
   const problems: string[] = [];
   for (const file of [ctx.hostsFile, ctx.exportsFile]) {
     try {
-      const change = await applySectionLines(file, []);
+      const change = await applySectionLines(file, [], NO_FOLLOW);
       await auditChange(ctx, uid, 'uninstall', file, change);
       if (change.changed) removed.push(`Dusty's section of ${file}`);
     } catch (err) {
@@ -154,7 +160,7 @@ export const OPERATIONS: OperationTable = {
   'hosts.apply': {
     mutates: true,
     run: async ({ entries }, uid, ctx) => {
-      const change = await fileOp(() => applyHostsSection(ctx.hostsFile, entries));
+      const change = await fileOp(() => applyHostsSection(ctx.hostsFile, entries, NO_FOLLOW));
       await auditChange(ctx, uid, 'hosts.apply', ctx.hostsFile, change);
       return fileResult(ctx.hostsFile, change);
     },
@@ -167,7 +173,10 @@ export const OPERATIONS: OperationTable = {
     mutates: true,
     run: async ({ entries }, uid, ctx) => {
       const who = { uid: ctx.ownerUid, gid: ctx.ownerGid, platform: ctx.platform };
-      const change = await fileOp(() => applyExportsSection(ctx.exportsFile, entries, who));
+      const options = { ...NO_FOLLOW, ...(ctx.lookAsOwner ? { look: ctx.lookAsOwner } : {}) };
+      const change = await fileOp(() =>
+        applyExportsSection(ctx.exportsFile, entries, who, options),
+      );
       await auditChange(ctx, uid, 'exports.apply', ctx.exportsFile, change);
       return {
         ...fileResult(ctx.exportsFile, change),

@@ -8,6 +8,7 @@ import type { CommandRunner } from '../platform/command-runner.js';
 import type { EngineStartOutcome } from '../platform/native-engine.js';
 import type { NfsReloadOutcome } from '../platform/nfs-server.js';
 import type { PeerIdentifier } from './peer.js';
+import type { ProgramTable } from '../platform/system-programs.js';
 
 /** Unit and plist files `dusty setup` writes; `uninstall` removes these. */
 export const DEFAULT_UNIT_FILES = [defaultHelperUnitFile('linux'), defaultHelperUnitFile('darwin')];
@@ -30,6 +31,8 @@ export interface ServeOptions {
   maxLineBytes?: number;
   maxConnections?: number;
   runner?: CommandRunner;
+  /** Where the programs root runs are (tests point this at a temporary root-owned folder). */
+  programs?: ProgramTable;
   startEngine?: () => Promise<EngineStartOutcome>;
   reloadExports?: (exportsFile: string) => Promise<NfsReloadOutcome>;
   log?: (message: string) => void;
@@ -50,7 +53,27 @@ export function helperOptionsFromEnv(
       ? env.DUSTY_HELPER_UNIT_FILES.split(':').filter(Boolean)
       : DEFAULT_UNIT_FILES,
     idleTimeoutMs: env.DUSTY_HELPER_IDLE_MS ? Number(env.DUSTY_HELPER_IDLE_MS) : undefined,
+    ...(env.DUSTY_HELPER_PROGRAMS ? { programs: programTable(env.DUSTY_HELPER_PROGRAMS) } : {}),
   };
+}
+
+/**
+ * A program table from the environment (JSON: name to list of absolute
+ * paths). Only the unit, which root writes, sets the helper's environment;
+ * every path in it is still checked before it runs.
+ */
+function programTable(json: string): ProgramTable {
+  const parsed = JSON.parse(json) as unknown;
+  if (typeof parsed !== 'object' || parsed === null)
+    throw new Error('DUSTY_HELPER_PROGRAMS is not a JSON object');
+  const table: Record<string, string[]> = {};
+  for (const [name, paths] of Object.entries(parsed)) {
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p.startsWith('/'))) {
+      throw new Error(`DUSTY_HELPER_PROGRAMS: ${name} is not a list of absolute paths`);
+    }
+    table[name] = paths as string[];
+  }
+  return table;
 }
 
 /** The primary group of `uid` from /etc/passwd, or `uid` itself when absent. */

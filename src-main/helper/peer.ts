@@ -17,7 +17,8 @@ import { execFile } from 'node:child_process';
 import { fstat } from 'node:fs';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { findExecutable } from '../platform/command-runner.js';
+import type { ProgramLookup } from '../platform/system-programs.js';
+import { trustedProgram } from '../platform/system-programs.js';
 
 /** The processes holding the client end, with their real and effective uids. */
 export interface PeerCredentials {
@@ -117,8 +118,9 @@ export class LinuxPeerIdentifier implements PeerIdentifier {
   private running = false;
   private readonly ss: string | null;
 
-  constructor(ssPath?: string) {
-    this.ss = ssPath ?? findExecutable('ss');
+  /** Throws when `ss` is present but not root's alone: the helper must not start on it. */
+  constructor(ssPath?: string, programs: ProgramLookup = {}) {
+    this.ss = ssPath ?? trustedProgram('ss', programs);
   }
 
   async identify(socket: Socket): Promise<PeerCredentials | null> {

@@ -8,19 +8,21 @@
  * connection.ts with line-reader.ts (one client), dispatch.ts (one request)
  * and operations.ts (what each operation does).
  */
-import { unlink } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { MAX_LINE_BYTES } from '../../src-shared/helper-protocol.js';
 import { recoverInterruptedWrite } from '../platform/atomic-file.js';
 import { ExecRunner } from '../platform/command-runner.js';
+import { checkTrustedFolders } from '../platform/trusted-path.js';
 import { startNativeEngine } from '../platform/native-engine.js';
 import { reloadNfsExports } from '../platform/nfs-server.js';
 import { dustyVersion } from '../version.js';
 import { AuditLog } from './audit.js';
 import { serveConnection } from './connection.js';
 import { createDispatcher } from './dispatch.js';
-import { checkSocketDir, clearStaleSocket, listenOwned } from './listen.js';
+import { clearStaleSocket, listenOwned } from './listen.js';
 import type { HelperContext, OperationTable } from './operations.js';
 import { OPERATIONS } from './operations.js';
 import { DEFAULT_UNIT_FILES, primaryGidOf } from './options.js';
@@ -39,21 +41,53 @@ export interface RunningHelper {
   close(): Promise<void>;
 }
 
+/** A file's path, resolved once now: from here on a link placed at it is refused, not followed. */
+function fixedPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
+/**
+ * Refuses to start unless the folders of the files root will write (and of
+ * the socket) are root's alone, all the way up: a folder the owner could
+ * write would let them swap the file for a link to anything.
+ */
+async function checkFolders(ctx: HelperContext, auditLog: string): Promise<void> {
+  const me = process.getuid?.() ?? 0;
+  const socketDir = path.dirname(ctx.socketPath);
+  await mkdir(socketDir, { recursive: true, mode: 0o755 });
+  const socketInfo = await lstat(socketDir);
+  if (!socketInfo.isDirectory()) throw new Error(`${socketDir} is not a directory (a symlink?)`);
+  for (const dir of [
+    socketDir,
+    path.dirname(ctx.hostsFile),
+    path.dirname(ctx.exportsFile),
+    path.dirname(path.resolve(auditLog)),
+  ]) {
+    checkTrustedFolders(dir, { owners: [me] });
+  }
+}
+
 /** The operation context for `options`, with the files and socket resolved. */
 function contextFor(options: ServeOptions, requestStop: () => void): HelperContext {
   const runner = options.runner ?? new ExecRunner();
+  const programs = options.programs ? { table: options.programs } : {};
   return {
     ownerUid: options.ownerUid,
     ownerGid: options.ownerGid ?? primaryGidOf(options.ownerUid),
-    hostsFile: path.resolve(options.hostsFile),
-    exportsFile: path.resolve(options.exportsFile),
+    hostsFile: fixedPath(options.hostsFile),
+    exportsFile: fixedPath(options.exportsFile),
     socketPath: path.resolve(options.socketPath),
     unitFiles: (options.unitFiles ?? DEFAULT_UNIT_FILES).map((f) => path.resolve(f)),
     version: dustyVersion(),
     platform: process.platform,
     audit: new AuditLog(options.auditLog),
-    startEngine: options.startEngine ?? (() => startNativeEngine({ runner })),
-    reloadExports: options.reloadExports ?? ((file: string) => reloadNfsExports(file, { runner })),
+    startEngine: options.startEngine ?? (() => startNativeEngine({ runner, programs })),
+    reloadExports:
+      options.reloadExports ?? ((file: string) => reloadNfsExports(file, { runner, programs })),
     requestStop,
   };
 }
@@ -87,12 +121,14 @@ export async function serveHelper(
   const log = options.log ?? ((m: string) => process.stderr.write(`dusty-helper: ${m}\n`));
   const peers =
     options.peerIdentifier ??
-    (process.platform === 'linux' ? new LinuxPeerIdentifier() : new NoPeerIdentifier());
+    (process.platform === 'linux'
+      ? new LinuxPeerIdentifier(undefined, options.programs ? { table: options.programs } : {})
+      : new NoPeerIdentifier());
 
   for (const file of [ctx.hostsFile, ctx.exportsFile]) {
     if (await recoverInterruptedWrite(file)) log(`finished an interrupted write of ${file}`);
   }
-  await checkSocketDir(path.dirname(ctx.socketPath));
+  await checkFolders(ctx, options.auditLog);
   await clearStaleSocket(ctx.socketPath);
 
   const connections = new Set<net.Socket>();

@@ -7,6 +7,39 @@ import { HELPER_DEFAULTS } from '../../src-shared/helper-protocol.js';
 import type { InstallPlan } from './install-plan.js';
 import { LAUNCHD_LABEL, installedRuntime } from './install-plan.js';
 
+/**
+ * Refuses a plan whose paths hold control characters: a newline in a path
+ * would start a new directive in a unit file, and no sane path has one.
+ */
+export function refuseControlCharacters(plan: InstallPlan): void {
+  const paths: [string, string | undefined][] = [
+    ['install folder', plan.installDir],
+    ['unit file', plan.unitFile],
+    ['socket', plan.socketPath],
+    ['hosts file', plan.hostsFile],
+    ['exports file', plan.exportsFile],
+    ['audit log', plan.auditLog],
+    ['runtime', plan.nodePath],
+    ['Electron folder', plan.electronBundle],
+    ['source', plan.sourceRoot],
+  ];
+  for (const [what, value] of paths) {
+    // eslint-disable-next-line no-control-regex
+    if (value !== undefined && /[\u0000-\u001f\u007f-\u009f]/.test(value)) {
+      throw new Error(
+        `the ${what} path ${JSON.stringify(value)} contains a control character; refusing to write it into a unit`,
+      );
+    }
+  }
+}
+
+/** A word for a systemd unit line, quoted, with specifiers (`%`) and, in commands, `$` escaped. */
+export function systemdWord(word: string, inCommand: boolean): string {
+  let text = word.replace(/%/g, '%%');
+  if (inCommand) text = text.replace(/\$/g, '$$$$');
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `"${text.replace(/(["\\])/g, '\\$1')}"`;
+}
+
 function envLines(plan: InstallPlan): [string, string][] {
   const env: [string, string][] = [];
   const moved: [string, string, string][] = [
@@ -33,16 +66,17 @@ export function serveArgv(plan: InstallPlan): string[] {
 
 /** The systemd unit that runs the helper. */
 export function systemdUnit(plan: InstallPlan): string {
-  const quote = (w: string) =>
-    /^[\w@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/(["\\])/g, '\\$1')}"`;
+  refuseControlCharacters(plan);
   return [
     '[Unit]',
     'Description=Dusty privileged helper (hosts, exports, Docker engine)',
     'After=network.target',
     '',
     '[Service]',
-    `ExecStart=${serveArgv(plan).map(quote).join(' ')}`,
-    ...envLines(plan).map(([k, v]) => `Environment=${quote(`${k}=${v}`)}`),
+    `ExecStart=${serveArgv(plan)
+      .map((w) => systemdWord(w, true))
+      .join(' ')}`,
+    ...envLines(plan).map(([k, v]) => `Environment=${systemdWord(`${k}=${v}`, false)}`),
     'Restart=on-failure',
     'RestartSec=2',
     'UMask=0077',
@@ -54,12 +88,19 @@ export function systemdUnit(plan: InstallPlan): string {
   ].join('\n');
 }
 
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Text for an XML element or attribute. */
+export function xml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** The launchd plist that runs the helper. */
 export function launchdPlist(plan: InstallPlan): string {
+  refuseControlCharacters(plan);
   const args = serveArgv(plan).map((a) => `    <string>${xml(a)}</string>`);
   const env = envLines(plan).map(([k, v]) => `    <key>${xml(k)}</key><string>${xml(v)}</string>`);
   return [

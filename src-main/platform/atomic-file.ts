@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
-import { lstat, open, readFile, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, readFile, readdir, realpath, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Suffix of the copy of the previous version kept next to each edited file. */
@@ -28,6 +28,16 @@ export interface RewriteOutcome {
   after: string;
   /** True when the file could not be renamed over and was rewritten in place. */
   inPlace: boolean;
+}
+
+/** How a file is rewritten. */
+export interface RewriteOptions {
+  /**
+   * Open the file itself with O_NOFOLLOW: a symbolic link placed at its path
+   * is refused, not followed (the helper, which fixes its files at start).
+   * Without it a link is resolved and its target rewritten.
+   */
+  noFollow?: boolean;
 }
 
 const queues = new Map<string, Promise<unknown>>();
@@ -112,14 +122,26 @@ async function replaceByRename(target: string, data: Buffer, like: Stats | null)
   await fsyncDir(path.dirname(target));
 }
 
-async function writeInPlace(target: string, data: Buffer): Promise<void> {
-  const handle = await open(target, constants.O_WRONLY);
+/**
+ * The image first written over a file of `oldLength` bytes in place: the new
+ * text, padded with spaces to the old length when it is shorter. A reader
+ * between that write and the truncate sees the new text and trailing blanks
+ * (harmless in hosts and exports files), never the tail of the old one.
+ */
+export function inPlaceImage(data: Buffer, oldLength: number): Buffer {
+  if (data.length >= oldLength) return data;
+  return Buffer.concat([data, Buffer.alloc(oldLength - data.length, 0x20)]);
+}
+
+async function writeInPlace(target: string, data: Buffer, flags = 0): Promise<void> {
+  const handle = await open(target, constants.O_WRONLY | flags);
   try {
-    // Writing first and truncating after never leaves the file shorter than
-    // the new text; the journal covers the moment between the two.
+    const image = inPlaceImage(data, (await handle.stat()).size);
+    // One write of the whole image, then the truncate: never shorter than the
+    // new text, never a mix of old and new; the journal covers a crash between.
     let offset = 0;
-    while (offset < data.length) {
-      const { bytesWritten } = await handle.write(data, offset, data.length - offset, offset);
+    while (offset < image.length) {
+      const { bytesWritten } = await handle.write(image, offset, image.length - offset, offset);
       offset += bytesWritten;
     }
     await handle.truncate(data.length);
@@ -129,10 +151,15 @@ async function writeInPlace(target: string, data: Buffer): Promise<void> {
   }
 }
 
-async function rewriteInPlace(target: string, data: Buffer, like: Stats | null): Promise<void> {
+async function rewriteInPlace(
+  target: string,
+  data: Buffer,
+  like: Stats | null,
+  flags: number,
+): Promise<void> {
   const pending = target + PENDING_SUFFIX;
   await replaceByRename(pending, data, like);
-  await writeInPlace(target, data);
+  await writeInPlace(target, data, flags);
   await unlink(pending);
   await fsyncDir(path.dirname(target));
 }
@@ -176,18 +203,12 @@ export async function recoverInterruptedWrite(filePath: string): Promise<boolean
 export function rewriteFile(
   filePath: string,
   transform: (before: string) => string,
+  options: RewriteOptions = {},
 ): Promise<RewriteOutcome> {
   return serialise(path.resolve(filePath), async () => {
-    const target = await resolveTarget(filePath);
-    let like: Stats | null = null;
-    let old = Buffer.alloc(0);
-    try {
-      like = await stat(target);
-      old = await readFile(target);
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
-    }
-    if (like && !like.isFile()) throw new Error(`${target} is not a regular file`);
+    const target = options.noFollow ? path.resolve(filePath) : await resolveTarget(filePath);
+    const flags = options.noFollow ? constants.O_NOFOLLOW : 0;
+    const { like, old } = await readCurrent(target, flags);
     const before = old.toString('latin1');
     const after = transform(before);
     if (after === before) return { changed: false, before, after, inPlace: false };
@@ -201,7 +222,32 @@ export function rewriteFile(
       const code = errno(err);
       if (!like || (code !== 'EBUSY' && code !== 'EXDEV')) throw err;
     }
-    await rewriteInPlace(target, data, like);
+    await rewriteInPlace(target, data, like, flags);
     return { changed: true, before, after, inPlace: true };
   });
+}
+
+/** The file's status and bytes, read through one descriptor; a missing file is empty. */
+async function readCurrent(
+  target: string,
+  flags: number,
+): Promise<{ like: Stats | null; old: Buffer }> {
+  let handle;
+  try {
+    handle = await open(target, constants.O_RDONLY | constants.O_NONBLOCK | flags);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return { like: null, old: Buffer.alloc(0) };
+    if (errno(err) === 'ELOOP')
+      throw Object.assign(new Error(`${target} is a symbolic link; not following it`), {
+        code: 'ELOOP',
+      });
+    throw err;
+  }
+  try {
+    const like = await handle.stat();
+    if (!like.isFile()) throw new Error(`${target} is not a regular file`);
+    return { like, old: await handle.readFile() };
+  } finally {
+    await handle.close();
+  }
 }

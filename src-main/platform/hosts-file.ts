@@ -5,7 +5,8 @@
 import { HostsEntrySchema, MAX_ENTRIES } from '../../src-shared/helper-protocol.js';
 import type { HostsEntry } from '../../src-shared/helper-protocol.js';
 import { fromFileText, rewriteFile, toFileText } from './atomic-file.js';
-import { readSection, replaceSection } from './section-text.js';
+import type { RewriteOptions } from './atomic-file.js';
+import { readSection, replaceSection, sectionLineNumbers } from './section-text.js';
 
 export { readSection, replaceSection, SectionError } from './section-text.js';
 
@@ -15,6 +16,45 @@ export interface SectionChange {
   before: string[];
   after: string[];
   inPlace: boolean;
+}
+
+/** A host name as resolvers compare it: lower case, no final dot. */
+function canonicalName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** Every name the file defines outside Dusty's section, with its line number. */
+export function namesOutsideSection(text: string): Map<string, number> {
+  const names = new Map<string, number>();
+  const inside = sectionLineNumbers(text);
+  text.split('\n').forEach((raw, i) => {
+    if (inside.has(i + 1)) return;
+    const fields = raw.replace(/#.*/, '').trim().split(/\s+/).slice(1);
+    for (const name of fields)
+      if (!names.has(canonicalName(name))) names.set(canonicalName(name), i + 1);
+  });
+  return names;
+}
+
+/**
+ * Refuses an entry whose name the file already defines outside Dusty's
+ * section: those lines are the machine's or the person's, and an entry of
+ * ours would shadow or contradict them.
+ */
+export function refuseForeignNames(
+  text: string,
+  entries: readonly HostsEntry[],
+  file: string,
+): void {
+  const foreign = namesOutsideSection(text);
+  entries.forEach((entry, i) => {
+    const line = foreign.get(canonicalName(entry.hostname));
+    if (line !== undefined) {
+      throw new Error(
+        `entry ${i}: ${entry.hostname} is defined in ${file} outside Dusty's section (line ${line}); Dusty does not redefine names it does not own`,
+      );
+    }
+  });
 }
 
 /**
@@ -32,7 +72,10 @@ export function hostsLines(entries: readonly HostsEntry[]): string[] {
       const issue = parsed.error.issues[0];
       throw new Error(`entry ${i}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`);
     }
-    const name = parsed.data.hostname.toLowerCase();
+    const name = canonicalName(parsed.data.hostname);
+    if (name === 'localhost') {
+      throw new Error(`entry ${i}: localhost is this machine's own name; Dusty never redefines it`);
+    }
     const known = seen.get(name);
     if (known === parsed.data.ip) return;
     if (known !== undefined) {
@@ -44,17 +87,32 @@ export function hostsLines(entries: readonly HostsEntry[]): string[] {
   return lines;
 }
 
+/** How a section is written. */
+export interface SectionWriteOptions extends RewriteOptions {
+  /** Sees the whole file first and may throw to refuse, leaving it untouched. */
+  guard?: (text: string) => void;
+}
+
 /**
  * Rewrites `filePath` so Dusty's section is exactly the given lines (removed
  * when empty), atomically and with a backup; see {@link rewriteFile}.
  */
-export async function applySectionLines(filePath: string, lines: string[]): Promise<SectionChange> {
+export async function applySectionLines(
+  filePath: string,
+  lines: string[],
+  options: SectionWriteOptions = {},
+): Promise<SectionChange> {
   let beforeLines: string[] = [];
   const fileLines = lines.map(toFileText);
-  const outcome = await rewriteFile(filePath, (text) => {
-    beforeLines = readSection(text).map(fromFileText);
-    return replaceSection(text, fileLines);
-  });
+  const outcome = await rewriteFile(
+    filePath,
+    (text) => {
+      options.guard?.(fromFileText(text));
+      beforeLines = readSection(text).map(fromFileText);
+      return replaceSection(text, fileLines);
+    },
+    options,
+  );
   return { changed: outcome.changed, before: beforeLines, after: lines, inPlace: outcome.inPlace };
 }
 
@@ -67,6 +125,9 @@ export async function applySectionLines(filePath: string, lines: string[]): Prom
 export async function applyHostsSection(
   filePath: string,
   entries: { ip: string; hostname: string }[],
+  options: RewriteOptions = {},
 ): Promise<SectionChange> {
-  return applySectionLines(filePath, hostsLines(entries));
+  const lines = hostsLines(entries);
+  const guard = (text: string) => refuseForeignNames(text, entries, filePath);
+  return applySectionLines(filePath, lines, { ...options, guard });
 }

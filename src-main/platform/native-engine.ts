@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import type { CommandRunner } from './command-runner.js';
-import { findExecutable } from './command-runner.js';
+import type { ProgramLookup } from './system-programs.js';
+import { requireProgram } from './system-programs.js';
 
 /** What starting the engine did. */
 export interface EngineStartOutcome {
@@ -21,6 +22,8 @@ export interface NativeEngineDeps {
   /** The docker CLI to probe with (`docker info`). */
   docker?: string;
   systemdRunning?: () => boolean;
+  /** Where docker, systemctl and dockerd are (fixed paths, checked before each run). */
+  programs?: ProgramLookup;
   /** Launches dockerd in the background; the default logs to /var/log/dusty-dockerd.log. */
   spawnDockerd?: () => void;
   sleep?: (ms: number) => Promise<void>;
@@ -32,9 +35,8 @@ export function systemdIsRunning(): boolean {
   return existsSync('/run/systemd/system');
 }
 
-function defaultSpawnDockerd(): void {
-  const dockerd = findExecutable('dockerd');
-  if (!dockerd) throw new Error('dockerd is not installed');
+function defaultSpawnDockerd(programs: ProgramLookup = {}): void {
+  const dockerd = requireProgram('dockerd', programs);
   const log = openSync('/var/log/dusty-dockerd.log', 'a', 0o600);
   const child = spawn(dockerd, [], { detached: true, stdio: ['ignore', log, log] });
   child.unref();
@@ -42,7 +44,7 @@ function defaultSpawnDockerd(): void {
 
 /** Starts the engine unless `docker info` already answers, then waits for it. */
 export async function startNativeEngine(deps: NativeEngineDeps): Promise<EngineStartOutcome> {
-  const docker = deps.docker ?? findExecutable('docker') ?? 'docker';
+  const docker = deps.docker ?? requireProgram('docker', deps.programs);
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const answers = async () =>
     (await deps.runner.run(docker, ['info'], { timeoutMs: 15_000 })).code === 0;
@@ -52,10 +54,8 @@ export async function startNativeEngine(deps: NativeEngineDeps): Promise<EngineS
   let method: EngineStartOutcome['method'];
   if ((deps.systemdRunning ?? systemdIsRunning)()) {
     method = 'systemctl';
-    const result = await deps.runner.run(findExecutable('systemctl') ?? 'systemctl', [
-      'start',
-      'docker',
-    ]);
+    const systemctl = requireProgram('systemctl', deps.programs);
+    const result = await deps.runner.run(systemctl, ['start', 'docker']);
     if (result.code !== 0) {
       throw new Error(
         `systemctl start docker failed: ${result.stderr.trim() || `exit ${result.code}`}`,
@@ -63,7 +63,7 @@ export async function startNativeEngine(deps: NativeEngineDeps): Promise<EngineS
     }
   } else {
     method = 'dockerd';
-    (deps.spawnDockerd ?? defaultSpawnDockerd)();
+    (deps.spawnDockerd ?? (() => defaultSpawnDockerd(deps.programs)))();
   }
   const deadline = Date.now() + (deps.timeoutMs ?? 60_000);
   while (Date.now() < deadline) {

@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRunner } from './command-runner.js';
-import { findExecutable } from './command-runner.js';
+import type { ProgramLookup, SystemProgram } from './system-programs.js';
+import { trustedProgram } from './system-programs.js';
+import { HELPER_DEFAULTS } from '../../src-shared/helper-protocol.js';
 
 /** Whether the exports were reloaded, and the sentence saying why (not). */
 export interface NfsReloadOutcome {
@@ -18,7 +20,9 @@ export interface NfsReloadDeps {
   platform?: NodeJS.Platform;
   /** Reads the kernel's nfsd thread count; null when nfsd is absent. */
   nfsdThreads?: () => Promise<number | null>;
-  findExecutable?: (name: string) => string | null;
+  /** Finds exportfs or nfsd: null when absent, throws when present but untrusted. */
+  findExecutable?: (name: SystemProgram) => string | null;
+  programs?: ProgramLookup;
 }
 
 async function kernelNfsdThreads(): Promise<number | null> {
@@ -40,9 +44,10 @@ export async function reloadNfsExports(
   deps: NfsReloadDeps,
 ): Promise<NfsReloadOutcome> {
   const platform = deps.platform ?? process.platform;
-  const find = deps.findExecutable ?? ((name: string) => findExecutable(name));
+  const find =
+    deps.findExecutable ?? ((name: SystemProgram) => trustedProgram(name, deps.programs));
   if (platform === 'darwin') {
-    if (path.resolve(exportsFile) !== '/etc/exports') {
+    if (path.resolve(exportsFile) !== HELPER_DEFAULTS.exportsFile) {
       return { reloaded: false, reloadDetail: `nfsd reads /etc/exports, not ${exportsFile}` };
     }
     const nfsd = find('nfsd');
@@ -56,7 +61,7 @@ export async function reloadNfsExports(
       ? { reloaded: true, reloadDetail: 'nfsd update re-read the exports' }
       : { reloaded: false, reloadDetail: `nfsd update failed: ${update.stderr.trim()}` };
   }
-  if (path.resolve(exportsFile) !== '/etc/exports') {
+  if (path.resolve(exportsFile) !== HELPER_DEFAULTS.exportsFile) {
     return { reloaded: false, reloadDetail: `exportfs reads /etc/exports, not ${exportsFile}` };
   }
   const exportfs = find('exportfs');

@@ -104,3 +104,24 @@ describe('readSection', () => {
     expect(() => readSection(`${B}\n`)).toThrow(SectionError);
   });
 });
+
+describe('every byte outside the section survives apply then clear (issue 11)', () => {
+  const cases: [string, string][] = [
+    ['no final newline', 'a\nb'],
+    ['bare \\r line endings', 'a\rb\r'],
+    ['bare \\r, no final line break', 'a\rb'],
+    ['a last line ending in \\r, then LF lines', 'x\ny\r'],
+    ['CRLF without a final line break', 'a\r\nb'],
+    ['empty', ''],
+    ['only a newline', '\n'],
+  ];
+  for (const [name, text] of cases) {
+    it(`keeps a file with ${name}`, () => {
+      const applied = replaceSection(text, ['10.0.0.1 a.local']);
+      expect(applied.startsWith(text)).toBe(true);
+      const reapplied = replaceSection(applied, ['10.0.0.2 b.local', '10.0.0.3 c.local']);
+      expect(readSection(reapplied)).toEqual(['10.0.0.2 b.local', '10.0.0.3 c.local']);
+      expect(replaceSection(reapplied, [])).toBe(text);
+    });
+  }
+});

@@ -80,6 +80,14 @@ function findSection(text: string): { lines: Line[]; span: Span | null } {
   return { lines, span: { begin, end, beginIndex, endIndex } };
 }
 
+/** The 1-based numbers of the section's lines, markers included; empty without one. */
+export function sectionLineNumbers(text: string): Set<number> {
+  const { span } = findSection(text);
+  const numbers = new Set<number>();
+  if (span) for (let i = span.beginIndex; i <= span.endIndex; i += 1) numbers.add(i + 1);
+  return numbers;
+}
+
 /**
  * The lines inside Dusty's section, without terminators; empty when the file
  * has no section. Throws SectionError when the markers are garbled.
@@ -126,9 +134,11 @@ export function replaceSection(text: string, lines: string[]): string {
   const endTerminator = text.slice(span.end.contentEnd, span.end.end);
   if (lines.length === 0) {
     if (endTerminator === '' && after === '') {
-      // The section closed the file without a newline: drop the newline that
-      // replaceSection put before it too.
-      return before.replace(/\r?\n$/, '');
+      // The section closed the file without a newline: drop the line break
+      // replaceSection put before it too, exactly that one (the section's
+      // own), so a last line ending in a bare \r keeps its \r.
+      const added = eolOf(text, span.begin);
+      return before.endsWith(added) ? before.slice(0, -added.length) : before;
     }
     return before + after;
   }

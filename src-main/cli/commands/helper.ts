@@ -1,5 +1,7 @@
 /** helper serve, setup, shutdown: the privileged helper and the engine's VM. */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { defaultDustyHome, StateStore } from '../../engine/state/store.js';
 import { HelperClient } from '../../platform/helper-client.js';
@@ -13,6 +15,7 @@ import {
 import { helperOptionsFromEnv, serveHelper } from '../../helper/server.js';
 import { ExecRunner } from '../../platform/command-runner.js';
 import { createProvider, resolveProviderName } from '../../platform/providers.js';
+import { checkTrustedFile, checkTrustedFolders } from '../../platform/trusted-path.js';
 import { confirm } from '../confirm.js';
 
 /** The person Dusty works for: the sudo caller when run through sudo, else this process's user. */
@@ -30,19 +33,40 @@ function runInherit(command: string, args: string[]): Promise<number> {
   });
 }
 
+/**
+ * Root must not run code its owner can change: as root, `helper serve`
+ * runs only from folders root alone can write (an installed copy), never
+ * from a checkout in somebody's home.
+ */
+function refuseUntrustedCode(): void {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  try {
+    checkTrustedFolders(here);
+    checkTrustedFile(process.execPath);
+  } catch (err) {
+    throw new Error(
+      `not running this copy as root: ${(err as Error).message}. Install the helper with \`dusty setup\` instead.`,
+      { cause: err },
+    );
+  }
+}
+
 /** Adds `helper serve`, `setup` and `shutdown` to the `dusty` program. */
 export function registerHelperCommands(program: Command): void {
   const helper = program.command('helper').description('the privileged helper (runs as root)');
   helper
     .command('serve')
-    .description('run the helper in the foreground (what the systemd unit or launchd plist starts)')
-    .option('--owner <uid>', 'the uid allowed to use the helper (default: the sudo caller)')
+    .description(
+      'run a helper in the foreground, for development; to have one run as root, use `dusty setup`',
+    )
+    .option('--owner <uid>', 'the uid allowed to use the helper (default: you)')
     .action(async (opts: { owner?: string }) => {
       const owner = opts.owner ?? String(personUid());
       if (!/^\d+$/.test(owner)) throw new Error(`--owner ${owner} is not a uid`);
-      if (process.getuid?.() !== 0) {
+      if (process.getuid?.() === 0) refuseUntrustedCode();
+      else {
         process.stderr.write(
-          'warning: the helper is not running as root; its edits will likely fail\n',
+          'note: this helper runs as you, so it can edit only files you can write; `dusty setup` installs the one that runs as root\n',
         );
       }
       const running = await serveHelper(helperOptionsFromEnv(process.env, Number(owner)));
