@@ -150,10 +150,19 @@ describe('status', () => {
       kind: 'app',
       state: 'running',
       health: null,
-      urls: [`http://web.demo.test:${PORTS.web}`],
+      urls: [
+        {
+          url: `http://web.demo.test:${PORTS.web}`,
+          ok: true,
+          status: 200,
+          ms: expect.any(Number) as number,
+        },
+      ],
     });
     expect(String(byName.get('web')!.container)).toMatch(/^e2eup[_-]web[_-]1$/);
-    expect(byName.get('echo')).toMatchObject({ urls: [`tcp://echo.demo.test:${PORTS.echo}`] });
+    expect(byName.get('echo')).toMatchObject({
+      urls: [{ url: `tcp://echo.demo.test:${PORTS.echo}`, ok: true, status: null }],
+    });
     expect(byName.get('cache')).toMatchObject({ kind: 'service', state: 'running', urls: [] });
     expect(byName.get('dusty-router')).toMatchObject({ kind: 'router', state: 'running' });
     expect(byName.get('greeting')).toMatchObject({ kind: 'lib', container: null, urls: [] });

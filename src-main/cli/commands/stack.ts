@@ -4,10 +4,12 @@ import { createDocker } from '../../engine/docker/client.js';
 import { syncStatus } from '../../engine/remote/remote-up.js';
 import { describeEngine, engineLine } from '../../engine/docker/engine-info.js';
 import { ExecRunner } from '../../platform/command-runner.js';
-import { restart, status, stop } from '../../engine/runtime/ops.js';
+import { restart, stop } from '../../engine/runtime/ops.js';
+import { stackHealth } from '../../engine/runtime/health.js';
 import { hostsApplier } from '../../engine/runtime/system.js';
 import { up, type UpEvent } from '../../engine/runtime/up.js';
 import { getPlatform, getProject } from '../context.js';
+import { checkJson, formatCheck, overallLine, printTimeline } from '../health-output.js';
 import { bold, dim, green, printJson, red, table, yellow } from '../output.js';
 
 const docker = () => createDocker();
@@ -44,6 +46,88 @@ function printUpEvent(e: UpEvent) {
   }
 }
 
+interface UpCliOptions {
+  pull: boolean;
+  recreate?: boolean;
+  timeout: number;
+  json?: boolean;
+}
+
+/** `dusty up`: progress as it happens, then the timeline and what each URL answered (or all of it as JSON). */
+async function runUp(opts: UpCliOptions): Promise<void> {
+  const d = docker();
+  const platform = await getPlatform();
+  const result = await up(
+    {
+      project: getProject(),
+      docker: d,
+      applyHosts: hostsApplier(),
+      ensureEngine: () => platform.ensureEngine(d),
+      unsharedFolders: async (repos) => platform.unsharedMessage(repos),
+      exportRepos: (repos) => platform.exportRepos(repos),
+    },
+    { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
+    // With --json, stdout carries only the JSON; warnings still reach stderr.
+    opts.json ? (e) => e.type === 'warning' && printUpEvent(e) : printUpEvent,
+  );
+  const n = result.compiled.output.containers.length;
+  const check = (url: string) => result.checks.find((c) => c.url === url);
+  if (opts.json)
+    return printJson({
+      containers: result.compiled.output.containers.map((c) => c.name),
+      urls: result.urls.map((u) => ({ app: u.app, ...checkJson(u.url, check(u.url)) })),
+      timeline: result.timeline,
+    });
+  printTimeline(result.timeline);
+  console.log(green(`✔ ${n} container${n === 1 ? '' : 's'} running`));
+  for (const u of result.urls) console.log(`  ${u.app}: ${formatCheck(bold(u.url), check(u.url))}`);
+}
+
+/** `dusty status`: the overall state, each container and what each URL answers now. */
+async function runStatus(opts: { json?: boolean }): Promise<void> {
+  const { rows, checks, overall } = await stackHealth(getProject(), docker());
+  const check = (url: string) => checks.find((c) => c.url === url);
+  if (opts.json)
+    return printJson(
+      rows.map(({ usedBy: _u, ...r }) => ({
+        ...r,
+        urls: r.urls.map((u) => checkJson(u, check(u))),
+      })),
+    );
+  console.log(overallLine(overall));
+  const config = await getProject().store.config();
+  const engine = await describeEngine(config.vm_provider, { runner: new ExecRunner() });
+  console.log(dim(engineLine(engine)));
+  const paint = (s: string) =>
+    s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
+  console.log(
+    table(
+      rows.map((r) => [
+        r.name,
+        r.kind,
+        paint(r.state) + (r.health ? ` (${r.health})` : ''),
+        r.container ?? '-',
+        r.urls.map((u) => formatCheck(u, check(u))).join(' ') || '-',
+      ]),
+      ['NAME', 'KIND', 'STATE', 'CONTAINER', 'URLS'],
+    ).trimEnd(),
+  );
+  const sync = await syncStatus(getProject().store);
+  if (!sync) return;
+  const label = {
+    'in-sync': green('in sync'),
+    syncing: yellow('syncing'),
+    failed: red('failed'),
+  };
+  console.log(`\nCode sync to the remote engine's host:`);
+  console.log(
+    table(
+      sync.map((f) => [f.name, label[f.state], f.remote, f.reason ?? '']),
+      ['FOLDER', 'SYNC', 'REMOTE COPY', 'REASON'],
+    ).trimEnd(),
+  );
+}
+
 /** Registers `up`, `stop`, `restart` and `status`. */
 export function registerStackCommands(program: Command): void {
   program
@@ -52,25 +136,11 @@ export function registerStackCommands(program: Command): void {
     .option('--no-pull', 'do not pull managed repos (missing ones are still cloned)')
     .option('--recreate', 'recreate every container, not only changed ones')
     .option('--timeout <seconds>', 'how long to wait for containers', (v) => Number(v), 120)
-    .action(async (opts: { pull: boolean; recreate?: boolean; timeout: number }) => {
-      const d = docker();
-      const platform = await getPlatform();
-      const result = await up(
-        {
-          project: getProject(),
-          docker: d,
-          applyHosts: hostsApplier(),
-          ensureEngine: () => platform.ensureEngine(d),
-          unsharedFolders: async (repos) => platform.unsharedMessage(repos),
-          exportRepos: (repos) => platform.exportRepos(repos),
-        },
-        { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
-        printUpEvent,
-      );
-      const n = result.compiled.output.containers.length;
-      console.log(green(`✔ ${n} container${n === 1 ? '' : 's'} running`));
-      for (const u of result.urls) console.log(`  ${u.app}: ${bold(u.url)}`);
-    });
+    .option(
+      '--json',
+      'print the outcome as JSON: {containers, urls: [{url, ok, status, ms}], timeline}',
+    )
+    .action(runUp);
 
   program
     .command('stop [names...]')
@@ -101,40 +171,9 @@ export function registerStackCommands(program: Command): void {
   program
     .command('status')
     .description('every app, service and lib of the active bundles, with its state and URLs')
-    .option('--json', 'print as JSON: [{name, kind, state, health, container, urls}]')
-    .action(async (opts: { json?: boolean }) => {
-      const rows = await status(getProject(), docker());
-      if (opts.json) return printJson(rows.map(({ usedBy: _u, ...r }) => r));
-      const config = await getProject().store.config();
-      const engine = await describeEngine(config.vm_provider, { runner: new ExecRunner() });
-      console.log(dim(engineLine(engine)));
-      const paint = (s: string) =>
-        s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
-      console.log(
-        table(
-          rows.map((r) => [
-            r.name,
-            r.kind,
-            paint(r.state) + (r.health ? ` (${r.health})` : ''),
-            r.container ?? '-',
-            r.urls.join(' ') || '-',
-          ]),
-          ['NAME', 'KIND', 'STATE', 'CONTAINER', 'URLS'],
-        ).trimEnd(),
-      );
-      const sync = await syncStatus(getProject().store);
-      if (!sync) return;
-      const label = {
-        'in-sync': green('in sync'),
-        syncing: yellow('syncing'),
-        failed: red('failed'),
-      };
-      console.log(`\nCode sync to the remote engine's host:`);
-      console.log(
-        table(
-          sync.map((f) => [f.name, label[f.state], f.remote, f.reason ?? '']),
-          ['FOLDER', 'SYNC', 'REMOTE COPY', 'REASON'],
-        ).trimEnd(),
-      );
-    });
+    .option(
+      '--json',
+      'print as JSON: [{name, kind, state, health, container, urls: [{url, ok, status, ms}]}]',
+    )
+    .action(runStatus);
 }

@@ -50,6 +50,8 @@ function onceBlock(name: string, once: string[]): string[] {
     '  dusty_once_fn',
     '  trap - EXIT',
     `  : > ${ONCE_MARKER}`,
+    // Read back by `up`'s timeline (see runtime/timeline.ts).
+    `  echo ${shQuote('[dusty] once commands done')}`,
     'fi',
   ];
 }

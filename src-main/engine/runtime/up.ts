@@ -6,9 +6,16 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import type { UrlCheck } from '../../../src-shared/health.js';
+import type { UpTimeline } from '../../../src-shared/timeline.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { ASSETS_IN_CONTAINER } from '../compiler/start-script.js';
-import { ComposeRunner, detectCompose, type ComposeTool } from '../docker/compose-runner.js';
+import {
+  ComposeRunner,
+  detectCompose,
+  projectName,
+  type ComposeTool,
+} from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
 import { pullFailureReason, pullImage } from '../docker/pull.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
@@ -18,6 +25,8 @@ import { Steps } from '../ops-lock/steps.js';
 import { lastLogLines, listContainers, type ContainerState } from './containers.js';
 import { findBrokenState, heal, projectNetwork } from './heal.js';
 import { RemoteCopy } from '../remote/remote-up.js';
+import { TimelineRecorder } from './timeline.js';
+import { probeUntilAnswered, watchUp } from './up-watch.js';
 
 export type UpEvent =
   | { type: 'step'; message: string }
@@ -25,7 +34,9 @@ export type UpEvent =
   | { type: 'repo'; event: SyncEvent }
   | { type: 'compose'; line: string }
   | { type: 'pull'; image: string; status: string }
-  | { type: 'container'; name: string; state: string; health?: string | undefined };
+  | { type: 'container'; name: string; state: string; health?: string | undefined }
+  /** Where the time went so far (see src-shared/timeline.ts); sent on every change. */
+  | { type: 'timeline'; timeline: UpTimeline };
 
 /** How the hosts section reached the hosts file. */
 export interface HostsOutcome {
@@ -53,12 +64,17 @@ export interface UpOptions {
   recreate?: boolean;
   /** Seconds to wait for every container to be running (and healthy). */
   timeout?: number;
+  /** Milliseconds to keep probing URLs that do not answer yet once the containers run. */
+  answerBudgetMs?: number;
 }
 
 export interface UpResult {
   compiled: CompiledProject;
   hosts: HostsOutcome;
   urls: { app: string; url: string }[];
+  /** What each URL answered through the router at the end of `up`. */
+  checks: UrlCheck[];
+  timeline: UpTimeline;
 }
 
 /** The engine's name for the project's network. */
@@ -105,6 +121,7 @@ export async function up(
   onEvent: (e: UpEvent) => void,
 ): Promise<UpResult> {
   const { project, docker } = deps;
+  const startedAt = Date.now();
   const steps = new Steps<UpStep>(UP_STEPS, () =>
     deps.control ? deps.control.cancelled() : Promise.resolve(undefined),
   );
@@ -139,7 +156,12 @@ export async function up(
 
   const remote = await copyToRemote(project, compiled, () => steps.begin('copy'), onEvent);
   try {
-    const result = await apply(deps, compiled, { opts, steps, compose, remote }, onEvent);
+    const result = await apply(
+      deps,
+      compiled,
+      { opts, steps, compose, remote, startedAt },
+      onEvent,
+    );
     await remote?.startWatching();
     return result;
   } finally {
@@ -179,6 +201,7 @@ async function apply(
     steps: Steps<UpStep>;
     compose: ComposeTool;
     remote?: RemoteCopy | undefined;
+    startedAt: number;
   },
   onEvent: (e: UpEvent) => void,
 ): Promise<UpResult> {
@@ -186,9 +209,12 @@ async function apply(
   const { opts, steps, compose, remote } = run;
   const { output } = compiled;
   const expected = output.containers.map((c) => c.name);
+  const recorder = new TimelineRecorder(expected, projectName(), Date.now, run.startedAt, () =>
+    onEvent({ type: 'timeline', timeline: recorder.snapshot() }),
+  );
   // Images before anything is written: a failed pull leaves the hosts file and containers as they were.
   await steps.begin('images');
-  await ensureImages(docker, compiled, onEvent);
+  await ensureImages(docker, compiled, onEvent, recorder);
 
   await steps.begin('write');
   const store = project.store;
@@ -205,17 +231,44 @@ async function apply(
   const hosts = await deps.applyHosts(output.hostsEntries);
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
 
-  await steps.begin('compose');
-  await applyCompose(deps, compiled, compose, opts.recreate ?? false, onEvent);
-  await restartForChangedAssets(docker, compiled, store.assetsDir);
+  const apps = new Set(output.containers.filter((c) => c.kind === 'app').map((c) => c.name));
+  const watch = await watchUp(docker, recorder, apps, Date.now());
+  try {
+    await steps.begin('compose');
+    await applyCompose(deps, compiled, compose, opts.recreate ?? false, (e) => {
+      if (e.type === 'compose') recorder.composeLine(e.line);
+      onEvent(e);
+    });
+    await restartForChangedAssets(docker, compiled, store.assetsDir);
 
-  await steps.begin('wait');
-  await waitForContainers(docker, expected, opts.timeout ?? 120, onEvent, () => steps.checkpoint());
-  if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
+    await steps.begin('wait');
+    const withUrls = new Set(output.containers.filter((c) => c.urls.length).map((c) => c.name));
+    await waitForContainers(
+      docker,
+      expected,
+      opts.timeout ?? 120,
+      onEvent,
+      () => steps.checkpoint(),
+      (name, health, at) => {
+        // An app with URLs is ready at its first answer (probed next); one with a health check at "healthy".
+        if (!withUrls.has(name) && !health) recorder.endIfOpen(name, 'ready', at, 'running');
+      },
+    );
+    if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
+  } finally {
+    watch.close();
+  }
   steps.end();
 
   const urls = output.containers.flatMap((c) => c.urls.map((url) => ({ app: c.name, url })));
-  return { compiled, hosts, urls };
+  const checks = await probeUntilAnswered(
+    urls,
+    compiled.platform.engineAddress,
+    recorder,
+    opts.answerBudgetMs ?? 3000,
+  );
+  recorder.finish();
+  return { compiled, hosts, urls, checks, timeline: recorder.snapshot() };
 }
 
 function missingAssetsError(missing: CompiledProject['output']['missingAssets']): DustyError {
@@ -360,6 +413,7 @@ async function ensureImages(
   docker: Docker,
   compiled: CompiledProject,
   onEvent: (e: UpEvent) => void,
+  recorder: TimelineRecorder,
 ) {
   const images = [
     ...new Set(
@@ -382,15 +436,19 @@ async function ensureImages(
   const failures: string[] = [];
   for (const img of missing.sort()) {
     onEvent({ type: 'pull', image: img, status: 'pulling' });
+    const users = compiled.output.containers.filter((c) => c.image === img).map((c) => c.name);
+    for (const u of users) recorder.begin(u, 'image', Date.now(), `pull ${img}`);
     try {
       await pullImage(docker, img);
       onEvent({ type: 'pull', image: img, status: 'pulled' });
+      for (const u of users) recorder.end(u, 'image');
     } catch (e) {
       const loginNeeded = compiled.output.containers.some(
         (c) => c.image === img && compiled.validation.specs.apps[c.name]?.spec.image_requires_login,
       );
       failures.push(`  ${img}: ${pullFailureReason(img, e, loginNeeded)}`);
       onEvent({ type: 'pull', image: img, status: 'failed' });
+      for (const u of users) recorder.end(u, 'image', Date.now(), `pull ${img} failed`);
     }
   }
   if (failures.length) {
@@ -421,6 +479,7 @@ async function waitForContainers(
   timeoutS: number,
   onEvent: (e: UpEvent) => void,
   checkpoint: () => Promise<void>,
+  onStarted: (name: string, health: string | undefined, firstSeenRunning: number) => void,
 ) {
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
@@ -441,8 +500,10 @@ async function waitForContainers(
         // container that has stayed up for a little while counts as started.
         if (!firstRunning.has(name)) firstRunning.set(name, Date.now());
         const upAWhile = !/^Up Less than a second/.test(c.status);
-        if (c.health || upAWhile || Date.now() - firstRunning.get(name)! >= SETTLE_MS)
+        if (c.health || upAWhile || Date.now() - firstRunning.get(name)! >= SETTLE_MS) {
           pending.delete(name);
+          onStarted(name, c.health, firstRunning.get(name)!);
+        }
       } else if (c && (c.state === 'exited' || c.state === 'dead' || c.health === 'unhealthy')) {
         const info = await docker.getContainer(c.id).inspect();
         const logs = await lastLogLines(docker, c.id);

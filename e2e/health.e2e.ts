@@ -1,0 +1,136 @@
+/**
+ * Health at a glance and where `up`'s time goes, on the real Docker engine:
+ * `up --json` carries each URL's answer through the router and the timeline;
+ * `up` prints the timeline; `status` and `status --json` show what each URL
+ * answers, and turn red naming a container killed outside Dusty (but not one
+ * stopped on purpose).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DustyCli, ok } from './support/dusty.js';
+
+const PORTS = { web: 28481, api: 28482, echo: 28477 };
+const cli = new DustyCli('e2ehealth', PORTS);
+const WEB = `http://web.demo.test:${PORTS.web}`;
+const API = `http://api.demo.test:${PORTS.api}`;
+const ECHO = `tcp://echo.demo.test:${PORTS.echo}`;
+
+interface UrlJson {
+  url: string;
+  ok: boolean;
+  status: number | null;
+  ms: number | null;
+  error?: string;
+}
+interface Phase {
+  phase: string;
+  start: number;
+  end: number | null;
+  note?: string;
+}
+
+async function statusJson(): Promise<Map<string, { state: string; urls: UrlJson[] }>> {
+  const rows = JSON.parse((await cli.must('status', '--json')).stdout) as {
+    name: string;
+    state: string;
+    urls: UrlJson[];
+  }[];
+  return new Map(rows.map((r) => [r.name, r]));
+}
+
+beforeAll(async () => {
+  await cli.configure();
+});
+
+afterAll(async () => {
+  await cli.destroy();
+});
+
+describe('up', () => {
+  it('--json carries each URL’s answer and each container’s timeline', async () => {
+    const r = await cli.must('up', '--json');
+    const out = JSON.parse(r.stdout) as {
+      containers: string[];
+      urls: (UrlJson & { app: string })[];
+      timeline: {
+        startedAt: number;
+        finishedAt: number;
+        containers: { name: string; phases: Phase[] }[];
+      };
+    };
+    expect(out.containers.sort()).toEqual(['api', 'cache', 'dusty-router', 'echo', 'web']);
+    const byUrl = new Map(out.urls.map((u) => [u.url, u]));
+    expect(byUrl.get(WEB)).toMatchObject({ app: 'web', ok: true, status: 200 });
+    expect(byUrl.get(API)).toMatchObject({ app: 'api', ok: true, status: 200 });
+    expect(byUrl.get(ECHO)).toMatchObject({ app: 'echo', ok: true, status: null });
+    for (const u of out.urls) expect(u.ms).toBeGreaterThanOrEqual(0);
+
+    const { timeline } = out;
+    expect(timeline.finishedAt).toBeGreaterThan(timeline.startedAt);
+    const phases = (name: string) =>
+      timeline.containers.find((c) => c.name === name)!.phases.map((p) => p.phase);
+    for (const name of out.containers) {
+      expect(phases(name)).toEqual(expect.arrayContaining(['create', 'start', 'ready']));
+      for (const p of timeline.containers.find((c) => c.name === name)!.phases) {
+        expect(p.end).not.toBeNull();
+        expect(p.end!).toBeGreaterThanOrEqual(p.start);
+        expect(p.start).toBeGreaterThanOrEqual(timeline.startedAt - 1000);
+        expect(p.end!).toBeLessThanOrEqual(timeline.finishedAt);
+      }
+    }
+    // web runs `once` on its first start, and is ready when its URL first answers.
+    expect(phases('web')).toEqual(['create', 'start', 'once', 'ready']);
+    const webReady = timeline.containers.find((c) => c.name === 'web')!.phases.at(-1)!;
+    expect(webReady.note).toBe(`${WEB} answered 200`);
+  });
+
+  it('prints the timeline, slowest first, and each URL’s answer', async () => {
+    ok(await cli.docker('stop', await cli.idOf('web')), 'docker stop');
+    const r = await cli.must('up');
+    expect(r.stdout).toContain('where the time went (slowest first):');
+    expect(r.stdout).toMatch(/^ {2}web +\d+\.\d+s \|.*\| .*first answer \d+\.\d+s$/m);
+    expect(r.stdout).toMatch(new RegExp(`web: ${WEB} \\(200, \\d+ ms\\)`));
+    expect(r.stdout).toMatch(new RegExp(`echo: ${ECHO} \\(open, \\d+ ms\\)`));
+  });
+});
+
+describe('status', () => {
+  it('shows what each URL answers, and green when everything answers', async () => {
+    const rows = await statusJson();
+    expect(rows.get('web')!.urls).toEqual([
+      { url: WEB, ok: true, status: 200, ms: expect.any(Number) as number },
+    ]);
+    expect(rows.get('echo')!.urls).toEqual([
+      { url: ECHO, ok: true, status: null, ms: expect.any(Number) as number },
+    ]);
+    const text = (await cli.must('status')).stdout;
+    expect(text.split('\n')[0]).toBe('● healthy: 5 running, 3 URLs answering');
+    expect(text).toMatch(new RegExp(`${WEB} \\(200, \\d+ ms\\)`));
+  });
+
+  it('turns red naming a container killed outside Dusty, and its URL stops answering', async () => {
+    ok(await cli.docker('kill', await cli.idOf('web')), 'docker kill');
+    const rows = await statusJson();
+    expect(rows.get('web')!.state).toBe('exited');
+    expect(rows.get('web')!.urls).toEqual([
+      {
+        url: WEB,
+        ok: false,
+        status: 502,
+        ms: expect.any(Number) as number,
+        error: 'the router answered 502: the app does not answer',
+      },
+    ]);
+    expect(rows.get('api')!.urls[0]).toMatchObject({ ok: true, status: 200 });
+    const text = (await cli.must('status')).stdout;
+    expect(text.split('\n')[0]).toBe('● broken: web stopped unexpectedly');
+  });
+
+  it('is not red for a container stopped on purpose', async () => {
+    await cli.must('up');
+    await cli.must('stop', 'echo');
+    const text = (await cli.must('status')).stdout;
+    expect(text.split('\n')[0]).toBe('● starting: 4 of 5 running; echo is stopped');
+    const rows = await statusJson();
+    expect(rows.get('echo')!.urls[0]).toMatchObject({ url: ECHO, ok: false, status: null });
+  });
+});
