@@ -5,7 +5,12 @@
  * answers, and turn red naming a container killed outside Dusty (but not one
  * stopped on purpose).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, ROOT } from './pages/environment.js';
 import { DustyCli, ok } from './support/dusty.js';
 
 const PORTS = { web: 28481, api: 28482, echo: 28477 };
@@ -41,9 +46,42 @@ beforeAll(async () => {
   await cli.configure();
 });
 
+let ui: ChildProcess | undefined;
+let browser: BrowserContext | undefined;
+
 afterAll(async () => {
+  await browser?.close();
+  ui?.kill();
   await cli.destroy();
 });
+
+/** Starts `dusty ui` for this Dusty and resolves with its tokened URL. */
+function startUi(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    ui = spawn('node', [join(ROOT, 'bin/dusty.js'), 'ui', '--no-open'], {
+      env: cli.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    ui.stdout!.on('data', onData);
+    ui.stderr!.on('data', onData);
+    ui.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
+  });
+}
+
+const header = (page: Page) => page.getByRole('status', { name: 'Overall state' });
+const levelIs = (page: Page, level: string, timeout = 30_000) =>
+  page.waitForFunction(
+    (want) =>
+      document.querySelector('[aria-label="Overall state"]')?.getAttribute('data-level') === want,
+    level,
+    { timeout },
+  );
 
 describe('up', () => {
   it('--json carries each URL’s answer and each container’s timeline', async () => {
@@ -132,5 +170,56 @@ describe('status', () => {
     expect(text.split('\n')[0]).toBe('● starting: 4 of 5 running; echo is stopped');
     const rows = await statusJson();
     expect(rows.get('echo')!.urls[0]).toMatchObject({ url: ECHO, ok: false, status: null });
+  });
+});
+
+describe('the dashboard', () => {
+  let page: Page;
+
+  it('shows green and each URL’s answer when everything answers', async () => {
+    await cli.must('up');
+    const url = await startUi();
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(cli.dir, 'chromium-')), {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(url);
+    await levelIs(page, 'green');
+    expect(await header(page).textContent()).toBe('5 running, 3 URLs answering');
+    await page.getByRole('tab', { name: 'Containers', exact: true }).click();
+    const answer = page.getByLabel(`answer of ${WEB}`);
+    await answer.waitFor();
+    expect(await answer.textContent()).toMatch(/^200 · \d+ ms$/);
+    expect(await page.getByLabel(`answer of ${ECHO}`).textContent()).toMatch(/^open · \d+ ms$/);
+  });
+
+  it('goes red naming a container killed outside Dusty, and a notice says so', async () => {
+    ok(await cli.docker('kill', await cli.idOf('web')), 'docker kill');
+    await levelIs(page, 'red', 10_000);
+    expect(await header(page).textContent()).toBe('web stopped unexpectedly');
+    await page
+      .getByRole('status', { name: 'Notifications' })
+      .getByText('web stopped')
+      .first()
+      .waitFor();
+  });
+
+  it('draws Up’s timeline as bars and is green again afterwards', async () => {
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    await page
+      .locator('[aria-label="Operation progress"][data-status="succeeded"]')
+      .waitFor({ timeout: 120_000 });
+    const web = page
+      .getByRole('figure', { name: 'Where the time went' })
+      .getByLabel('timeline of web');
+    await web.waitFor();
+    expect(
+      await web
+        .locator('[data-phase]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-phase'))),
+    ).toEqual(expect.arrayContaining(['start', 'ready']));
+    await levelIs(page, 'green');
   });
 });

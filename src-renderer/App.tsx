@@ -25,10 +25,10 @@ export function App() {
   const connection = useStore((s) => s.connection);
   const info = useStore((s) => s.info);
   const operation = useStore((s) => s.operation);
-  const containers = useStore((s) => s.containers);
+  const health = useStore((s) => s.health);
   const [error, setError] = useState<string | null>(null);
   const busy = operation?.status === 'running';
-  const running = containers.filter((c) => c.state === 'running').length;
+  const overall = health?.overall;
 
   const run = (fn: () => Promise<unknown>) => {
     setError(null);
@@ -45,12 +45,18 @@ export function App() {
           <h1>Dusty</h1>
           {info && <span className="muted project">project {info.project}</span>}
         </div>
-        <div className="summary" aria-live="polite">
+        <div
+          className={`summary ${overall?.level ?? 'grey'}`}
+          role="status"
+          aria-label="Overall state"
+          aria-live="polite"
+          data-level={busy ? 'amber' : (overall?.level ?? 'grey')}
+        >
           <span
-            className={`dot ${busy ? 'starting' : running ? 'running' : 'stopped'}`}
+            className={`dot ${busy ? 'amber' : (overall?.level ?? 'grey')}`}
             aria-hidden="true"
           />
-          {busy ? `${operation.kind} in progress` : `${running} of ${containers.length} running`}
+          {busy ? `${operation.kind} in progress` : (overall?.summary ?? 'checking…')}
         </div>
         <div className="actions">
           <button

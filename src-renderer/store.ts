@@ -8,6 +8,7 @@ import type {
   AppInfo,
   BundleInfo,
   ContainerRow,
+  HealthState,
   Notice,
   OperationState,
 } from '../src-shared/api/contract.js';
@@ -26,6 +27,8 @@ export interface State {
   bundles: BundleInfo[] | null;
   bundlesError: ApiError | null;
   containers: ContainerRow[];
+  /** What each URL answers and the overall state (null until main says). */
+  health: HealthState | null;
   operation: OperationState | null;
   notices: (Notice & { key: number })[];
   view: View;
@@ -41,6 +44,7 @@ let state: State = {
   bundles: null,
   bundlesError: null,
   containers: [],
+  health: null,
   operation: null,
   notices: [],
   view: (sessionStorage.getItem('dusty.view') as View | null) ?? 'bundles',
@@ -91,6 +95,7 @@ export async function loadBundles(): Promise<void> {
 /** Fetches everything once, then follows events. */
 export function startStore(): void {
   api.on('containers:changed', (rows) => setState({ containers: rows }));
+  api.on('health:changed', (health) => setState({ health }));
   api.on('bundles:changed', (bundles) => setState({ bundles, bundlesError: null }));
   api.on('operation:changed', (operation) => setState({ operation }));
   api.on('notices:new', (n) => pushNotice(n));
@@ -101,14 +106,16 @@ export function startStore(): void {
 }
 
 async function refreshAll() {
-  const [info, containers, operation] = await Promise.all([
+  const [info, containers, operation, health] = await Promise.all([
     api.call('app:info', {}),
     api.call('containers:list', {}),
     api.call('operation:get', {}),
+    api.call('health:get', {}),
   ]);
   setState({
     ...(info.ok ? { info: info.value } : {}),
     ...(containers.ok ? { containers: containers.value } : {}),
+    ...(health.ok ? { health: health.value } : {}),
     ...(operation.ok ? { operation: operation.value } : {}),
   });
   await loadBundles();

@@ -180,6 +180,7 @@ async function start() {
     return img;
   };
   let renderQueued = false;
+  let trayWatch: (() => void) | null = null;
   const render = () => {
     if (renderQueued) return;
     renderQueued = true;
@@ -189,7 +190,14 @@ async function start() {
       const { icon, tooltip } = trayIcon(state);
       tray.setImage(iconFor(icon));
       tray.setToolTip(tooltip);
-      tray.setContextMenu(Menu.buildFromTemplate(toMenu(buildTrayMenu(state))));
+      const menu = Menu.buildFromTemplate(toMenu(buildTrayMenu(state)));
+      // While the menu shows its URLs' answers, they are probed every few seconds.
+      menu.on('menu-will-show', () => (trayWatch ??= service.health.watch()));
+      menu.on('menu-will-close', () => {
+        trayWatch?.();
+        trayWatch = null;
+      });
+      tray.setContextMenu(menu);
     });
   };
 
@@ -225,6 +233,10 @@ async function start() {
   });
   service.onDidChangeBundles((b) => {
     state.bundles = b;
+    render();
+  });
+  service.onDidChangeHealth((h) => {
+    state.health = h;
     render();
   });
   service.onDidNotice((n) => notify(n.title, n.body));

@@ -110,6 +110,31 @@ describe('tray menu', () => {
     expect(find(items, /^dusty-router/)).toBeUndefined();
   });
 
+  it('shows what each app’s URL answered', () => {
+    const check = (url: string, ok: boolean, status: number | null) => ({
+      url,
+      app: 'web',
+      ok,
+      status,
+      ms: 4,
+      at: 0,
+    });
+    const items = buildTrayMenu({
+      ...base,
+      containers: [
+        row('web', 'running', { urls: ['http://web.demo.test'] }),
+        row('api', 'running', { urls: ['http://api.demo.test'] }),
+        row('echo', 'running', { urls: ['tcp://echo.demo.test:7777'] }),
+      ],
+      health: {
+        overall: { level: 'red', summary: 'x', broken: [] },
+        urls: [check('http://web.demo.test', true, 200), check('http://api.demo.test', false, 502)],
+      },
+    });
+    expect(find(items, /^web:/)!.label).toBe('web: running — http://web.demo.test (200)');
+    expect(find(items, /^api:/)!.label).toBe('api: running — http://api.demo.test (502)');
+  });
+
   it('gives an app with several URLs a submenu of them', () => {
     const items = buildTrayMenu({
       ...base,
@@ -164,7 +189,22 @@ describe('tray icon', () => {
       containers: [row('web', 'running'), row('api', 'exited')],
       operation: op('succeeded'),
     });
-    expect(r).toEqual({ icon: 'failed', tooltip: 'Dusty: api is down' });
+    expect(r).toEqual({ icon: 'failed', tooltip: 'Dusty: api stopped unexpectedly' });
+  });
+  it('follows the service’s overall state: red naming a URL that stopped answering', () => {
+    const r = trayIcon({
+      containers: [row('web', 'running', { urls: ['http://web.test'] })],
+      operation: null,
+      health: {
+        overall: {
+          level: 'red',
+          summary: 'http://web.test does not answer',
+          broken: ['http://web.test'],
+        },
+        urls: [],
+      },
+    });
+    expect(r).toEqual({ icon: 'failed', tooltip: 'Dusty: http://web.test does not answer' });
   });
   it('is failed when the container is unhealthy', () => {
     expect(

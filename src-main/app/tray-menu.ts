@@ -3,7 +3,14 @@
  * events keep current. No electron import here: the shell turns these plain
  * descriptions into a Menu, and tests check them in Node.
  */
-import type { BundleInfo, ContainerRow, OperationState } from '../../src-shared/api/contract.js';
+import type {
+  BundleInfo,
+  ContainerRow,
+  HealthState,
+  OperationState,
+  UrlCheck,
+} from '../../src-shared/api/contract.js';
+import { classifyHealth, type HealthLevel } from '../../src-shared/health.js';
 
 export interface TrayState {
   bundles: BundleInfo[] | null;
@@ -11,6 +18,8 @@ export interface TrayState {
   bundlesError?: string | undefined;
   containers: ContainerRow[];
   operation: OperationState | null;
+  /** What each URL answers and the overall state, from the service (absent before the first probe). */
+  health?: HealthState | null | undefined;
   /** False when the privileged helper is not installed (the menu offers it). */
   helperInstalled: boolean;
   /** macOS shows a sublabel under a menu item; elsewhere the description joins the label. */
@@ -42,11 +51,17 @@ export type TrayIcon = 'stopped' | 'starting' | 'running' | 'failed';
 
 const separator: TrayItem = { type: 'separator' };
 
-const isDown = (c: ContainerRow) => c.state === 'exited' || c.state === 'dead';
 const isUp = (c: ContainerRow) => c.state === 'running';
 
-/** What the icon says: something failed beats starting beats running beats stopped. */
-export function trayIcon(s: Pick<TrayState, 'containers' | 'operation'>): {
+const ICONS: Record<HealthLevel, TrayIcon> = {
+  green: 'running',
+  amber: 'starting',
+  red: 'failed',
+  grey: 'stopped',
+};
+
+/** What the icon says: the overall state (the same classifier as the dashboard's header and `status`). */
+export function trayIcon(s: Pick<TrayState, 'containers' | 'operation' | 'health'>): {
   icon: TrayIcon;
   tooltip: string;
 } {
@@ -54,21 +69,25 @@ export function trayIcon(s: Pick<TrayState, 'containers' | 'operation'>): {
   if (op?.status === 'running')
     return { icon: 'starting', tooltip: `Dusty: ${op.kind} in progress (${op.step})` };
   const managed = s.containers.filter((c) => c.kind !== 'router');
-  const failed = managed.filter((c) => isDown(c) || c.health === 'unhealthy');
-  const running = managed.filter(isUp);
-  if (op?.status === 'failed' && running.length < managed.length)
+  if (op?.status === 'failed' && managed.filter(isUp).length < managed.length)
     return {
       icon: 'failed',
       tooltip: `Dusty: ${op.kind} failed: ${op.error?.message.split('\n')[0] ?? ''}`,
     };
-  if (failed.length && running.length)
-    return {
-      icon: 'failed',
-      tooltip: `Dusty: ${failed.map((c) => c.name).join(', ')} ${failed.length === 1 ? 'is' : 'are'} down`,
-    };
-  if (running.length) return { icon: 'running', tooltip: `Dusty: ${running.length} running` };
-  return { icon: 'stopped', tooltip: 'Dusty: stopped' };
+  // Before the service has classified anything, a stack with nothing running counts as stopped.
+  const overall =
+    s.health?.overall ??
+    classifyHealth({
+      containers: s.containers,
+      urls: [],
+      stoppedOnPurpose: managed.some(isUp) ? undefined : new Set(s.containers.map((c) => c.name)),
+    });
+  return { icon: ICONS[overall.level], tooltip: `Dusty: ${overall.summary}` };
 }
+
+/** ` (200)`, ` (no answer)` or nothing when the URL has not been probed. */
+const answer = (c: UrlCheck | undefined) =>
+  !c ? '' : c.ok ? ` (${c.status ?? 'open'})` : ` (${c.status ?? 'no answer'})`;
 
 /** The whole tray menu for a state. */
 export function buildTrayMenu(s: TrayState): TrayItem[] {
@@ -108,6 +127,7 @@ export function buildTrayMenu(s: TrayState): TrayItem[] {
   });
 
   const apps = s.containers.filter((c) => c.kind === 'app' && c.state !== 'not created');
+  const check = (url: string) => s.health?.urls.find((u) => u.url === url);
   if (apps.length) {
     items.push(separator, { label: 'Apps', enabled: false });
     for (const a of apps) {
@@ -119,14 +139,14 @@ export function buildTrayMenu(s: TrayState): TrayItem[] {
           type: 'submenu',
           label: base,
           submenu: urls.map((url) => ({
-            label: url,
+            label: `${url}${answer(check(url))}`,
             enabled: isUp(a),
             action: { type: 'open-url', url },
           })),
         });
       else if (urls.length === 1)
         items.push({
-          label: `${base} — ${urls[0]!}`,
+          label: `${base} — ${urls[0]!}${answer(check(urls[0]!))}`,
           enabled: isUp(a),
           action: { type: 'open-url', url: urls[0]! },
         });

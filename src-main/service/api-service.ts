@@ -22,6 +22,7 @@ import {
   type EventMessage,
   type EventName,
   type EventPayloads,
+  type HealthState,
   type Notice,
   type OperationKind,
   type OperationState,
@@ -45,6 +46,7 @@ import { restart, scriptText, stop } from '../engine/runtime/ops.js';
 import { openShell } from '../engine/runtime/shell.js';
 import { up, type UpDeps, type UpEvent } from '../engine/runtime/up.js';
 import { ContainerWatcher } from './container-watcher.js';
+import { HealthMonitor } from './health-monitor.js';
 import { followLogs, type LogFollower } from './log-stream.js';
 import { containerRows, noticeForEvent, toApiError } from './rows.js';
 import { TerminalSession, type TerminalSink } from './terminals.js';
@@ -88,12 +90,16 @@ export class ApiService {
   private readonly terminals = new Map<string, TerminalSession>();
   private readonly terminalOwners = new Map<string, ApiClient>();
   private readonly watcher: ContainerWatcher;
+  /** What each URL answers and the overall state. */
+  readonly health: HealthMonitor;
+  private address: string | undefined;
   private readonly expectedStops = new Map<string, number>();
   private readonly listeners = {
     containers: new Set<(rows: ContainerRow[]) => void>(),
     operation: new Set<(op: OperationState) => void>(),
     bundles: new Set<(bundles: BundleInfo[]) => void>(),
     notice: new Set<(n: Notice) => void>(),
+    health: new Set<(h: HealthState) => void>(),
   };
   private plan: ContainerPlan[] = [];
   private scripts: Record<string, ScriptInfo[]> = {};
@@ -110,9 +116,22 @@ export class ApiService {
       docker: deps.docker,
       onChange: () => this.publishRows(),
       onEvent: (ev) => {
+        this.health.engineEvent(ev);
         const n = noticeForEvent(ev, (svc) => this.isExpectedStop(svc));
         if (n) this.notify(n);
       },
+    });
+    this.health = new HealthMonitor({
+      docker: deps.docker,
+      address: () => this.address,
+      rows: () => this.rows,
+      operation: () => this.operation,
+      expectedStop: (name) => (this.expectedStops.get(name) ?? 0) > Date.now(),
+      onChange: (h) => {
+        this.broadcast('health:changed', h);
+        for (const fn of this.listeners.health) fn(h);
+      },
+      notify: (n) => this.notify(n),
     });
   }
 
@@ -120,11 +139,13 @@ export class ApiService {
   async start(): Promise<void> {
     await this.refreshPlan();
     await this.watcher.start();
+    await this.health.start();
   }
 
   /** Closes every stream and stops following engine events. */
   dispose(): void {
     this.watcher.stop();
+    this.health.dispose();
     for (const { follower } of this.logs.values()) follower.close();
     for (const t of [...this.terminals.values()]) t.close();
     this.logs.clear();
@@ -134,7 +155,9 @@ export class ApiService {
   /** A viewer arrived; returns the function to call when it leaves. */
   connect(client: ApiClient): () => void {
     this.clients.add(client);
+    const unwatch = this.health.watch();
     return () => {
+      unwatch();
       this.clients.delete(client);
       for (const [id, s] of this.logs)
         if (s.owner === client) {
@@ -160,6 +183,9 @@ export class ApiService {
   }
   onDidNotice(fn: (n: Notice) => void): () => void {
     return this.listen(this.listeners.notice, fn);
+  }
+  onDidChangeHealth(fn: (h: HealthState) => void): () => void {
+    return this.listen(this.listeners.health, fn);
   }
 
   get currentOperation(): OperationState | null {
@@ -248,6 +274,8 @@ export class ApiService {
         (e) => this.onUpEvent(op, e),
       );
       op.urls = result.urls;
+      op.timeline = result.timeline;
+      this.health.setChecks(result.checks);
       const n = result.compiled.output.containers.length;
       return `${n} container${n === 1 ? '' : 's'} running`;
     });
@@ -314,6 +342,7 @@ export class ApiService {
       await this.watcher.refresh();
       return this.rows;
     },
+    'health:get': async () => this.health.state,
     'containers:restart': async ({ name }) => {
       this.expectStop(name);
       await restart(this.deps.project, this.deps.docker, [name], [], () => {});
@@ -451,8 +480,9 @@ export class ApiService {
   /** Recompiles the active bundles (quietly: invalid specs keep the last plan). */
   private async refreshPlan(): Promise<void> {
     try {
-      const { output, validation } = await this.deps.project.compile();
+      const { output, validation, platform } = await this.deps.project.compile();
       this.plan = output.containers;
+      this.address = platform.engineAddress;
       this.scripts = Object.fromEntries(
         Object.values(validation.specs.apps).map((a) => [
           a.name,
@@ -473,6 +503,7 @@ export class ApiService {
     this.rows = rows;
     this.broadcast('containers:changed', rows);
     for (const fn of this.listeners.containers) fn(rows);
+    this.health.changed();
   }
 
   private runOperation(
@@ -529,6 +560,7 @@ export class ApiService {
     const snapshot = structuredClone(op);
     this.broadcast('operation:changed', snapshot);
     for (const fn of this.listeners.operation) fn(snapshot);
+    this.health.changed();
   }
 
   private scheduleOpEmit(op: OperationState) {
@@ -571,6 +603,9 @@ export class ApiService {
       }
       case 'container':
         setContainer(e.name, e.state, e.health);
+        break;
+      case 'timeline':
+        op.timeline = e.timeline;
         break;
     }
     this.scheduleOpEmit(op);

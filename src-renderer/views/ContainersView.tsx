@@ -1,6 +1,6 @@
 /** Containers: every app and service of the active bundles with state, health, ports and links. */
 import { useState } from 'react';
-import type { ContainerRow } from '../../src-shared/api/contract.js';
+import type { ContainerRow, UrlCheck } from '../../src-shared/api/contract.js';
 import { call, CallError } from '../api.js';
 import { setState, useStore } from '../store.js';
 import { openTerminal } from '../terminals.js';
@@ -19,8 +19,28 @@ const stateClass = (c: ContainerRow) =>
         ? 'starting'
         : 'stopped';
 
+/** What a URL answered through the router: `200 · 12 ms`, or why not. */
+function UrlAnswer({ check }: { check: UrlCheck | undefined }) {
+  if (!check) return null;
+  const text = check.ok
+    ? `${check.status ?? 'open'} · ${check.ms} ms`
+    : `${check.status ?? 'no answer'}${check.error ? ` — ${check.error}` : ''}`;
+  return (
+    <span
+      className={`url-answer ${check.ok ? 'ok' : 'bad'}`}
+      aria-label={`answer of ${check.url}`}
+      data-ok={check.ok}
+      title={check.error}
+    >
+      {text}
+    </span>
+  );
+}
+
 export function ContainersView() {
   const rows = useStore((s) => s.containers);
+  const checks = useStore((s) => s.health?.urls);
+  const checkOf = (url: string) => checks?.find((c) => c.url === url);
   const [error, setError] = useState<string | null>(null);
   const [scriptFor, setScriptFor] = useState<ContainerRow | null>(null);
   const act = (fn: () => Promise<unknown>) => {
@@ -78,15 +98,18 @@ export function ContainersView() {
                   </td>
                   <td className="links">
                     {c.urls.length
-                      ? c.urls.map((u) =>
-                          u.startsWith('http') ? (
-                            <a key={u} href={u} target="_blank" rel="noreferrer">
-                              {u.replace(/^https?:\/\//, '')}
-                            </a>
-                          ) : (
-                            <code key={u}>{u}</code>
-                          ),
-                        )
+                      ? c.urls.map((u) => (
+                          <span key={u} className="url">
+                            {u.startsWith('http') ? (
+                              <a href={u} target="_blank" rel="noreferrer">
+                                {u.replace(/^https?:\/\//, '')}
+                              </a>
+                            ) : (
+                              <code>{u}</code>
+                            )}
+                            <UrlAnswer check={checkOf(u)} />
+                          </span>
+                        ))
                       : '—'}
                   </td>
                   <td className="row-actions">

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { setState, useStore } from '../store.js';
 import { ProblemList } from './Problems.js';
+import { Timeline } from './Timeline.js';
 
 const stateClass = (s: string, health?: string) =>
   s === 'running' && (!health || health === 'healthy')
@@ -73,6 +74,7 @@ export function OperationPanel() {
           })}
         </ul>
       )}
+      {op.timeline && <Timeline timeline={op.timeline} />}
       {op.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings">
           {op.warnings.map((w, i) => (

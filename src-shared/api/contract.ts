@@ -21,6 +21,11 @@ import {
   type Config,
   type ConfigKey,
 } from '../config.js';
+import type { HealthState } from '../health.js';
+import type { UpTimeline } from '../timeline.js';
+
+export type { HealthLevel, HealthState, OverallHealth, UrlCheck } from '../health.js';
+export type { UpTimeline } from '../timeline.js';
 
 // ---------------------------------------------------------------- results
 
@@ -170,6 +175,8 @@ export interface OperationState {
   warnings: string[];
   containers: ContainerProgress[];
   urls: { app: string; url: string }[];
+  /** `up` only: where the time went so far, per container. */
+  timeline?: UpTimeline;
   error?: ApiError;
 }
 
@@ -243,6 +250,8 @@ export const callInputs = {
   'operation:get': empty,
   /** Every app and service of the active bundles with its container's state. */
   'containers:list': empty,
+  /** What each URL answered last and the overall state (green, amber, red, grey). */
+  'health:get': empty,
   /** Restarts one container. */
   'containers:restart': z.object({ name }).strict(),
   /** Stops one container. */
@@ -301,6 +310,7 @@ export interface CallOutputs {
   'stack:stop': { operation: number };
   'operation:get': OperationState | null;
   'containers:list': ContainerRow[];
+  'health:get': HealthState;
   'containers:restart': null;
   'containers:stop': null;
   'logs:subscribe': { id: string };
@@ -333,6 +343,8 @@ export function isCallName(s: unknown): s is CallName {
 export interface EventPayloads {
   /** The containers' state changed (from Docker engine events); the whole list. */
   'containers:changed': ContainerRow[];
+  /** A URL answered differently, or the overall state changed. */
+  'health:changed': HealthState;
   /** Bundles were switched on or off. */
   'bundles:changed': BundleInfo[];
   /** The running operation progressed, finished or failed. */
@@ -353,6 +365,7 @@ export type EventName = keyof EventPayloads;
 
 export const EVENT_NAMES: EventName[] = [
   'containers:changed',
+  'health:changed',
   'bundles:changed',
   'operation:changed',
   'logs:chunk',
