@@ -20,15 +20,33 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'settings', label: 'Settings' },
 ];
 
+/** The overall state (the same classifier as the tray and `dusty status`), or the operation in progress. */
+function OverallState() {
+  const operation = useStore((s) => s.operation);
+  const overall = useStore((s) => s.health?.overall);
+  const busy = operation?.status === 'running';
+  const level = busy ? 'amber' : (overall?.level ?? 'grey');
+  return (
+    <div
+      className={`summary ${level}`}
+      role="status"
+      aria-label="Overall state"
+      aria-live="polite"
+      data-level={level}
+    >
+      <span className={`dot ${level}`} aria-hidden="true" />
+      {busy ? `${operation.kind} in progress` : (overall?.summary ?? 'checking…')}
+    </div>
+  );
+}
+
 export function App() {
   const view = useStore((s) => s.view);
   const connection = useStore((s) => s.connection);
   const info = useStore((s) => s.info);
   const operation = useStore((s) => s.operation);
-  const health = useStore((s) => s.health);
   const [error, setError] = useState<string | null>(null);
   const busy = operation?.status === 'running';
-  const overall = health?.overall;
 
   const run = (fn: () => Promise<unknown>) => {
     setError(null);
@@ -45,19 +63,7 @@ export function App() {
           <h1>Dusty</h1>
           {info && <span className="muted project">project {info.project}</span>}
         </div>
-        <div
-          className={`summary ${overall?.level ?? 'grey'}`}
-          role="status"
-          aria-label="Overall state"
-          aria-live="polite"
-          data-level={busy ? 'amber' : (overall?.level ?? 'grey')}
-        >
-          <span
-            className={`dot ${busy ? 'amber' : (overall?.level ?? 'grey')}`}
-            aria-hidden="true"
-          />
-          {busy ? `${operation.kind} in progress` : (overall?.summary ?? 'checking…')}
-        </div>
+        <OverallState />
         <div className="actions">
           <button
             className="primary"
