@@ -168,7 +168,9 @@ describe('what root runs', () => {
     );
     expect(() => checkTrustedFolders('/tmp')).not.toThrow();
   });
+});
 
+describe('what root runs: programs and units', () => {
   it('runs programs from fixed paths only, each checked first', () => {
     const bin = path.join(dir, 'bin');
     mkdirSync(bin, { mode: 0o755 });
