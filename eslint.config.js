@@ -19,6 +19,31 @@ const noRenderer = {
   message: 'The renderer is not importable from here.',
 };
 
+/** Forbids a src-main folder to import the named sibling folders (layers above it). */
+function layer(files, above, electronBanned = true) {
+  return [
+    {
+      files: [files],
+      ignores: ['src-main/app/preload/**'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...(electronBanned ? [noElectron] : []),
+              noRenderer,
+              {
+                group: above.flatMap((f) => [`../${f}/**`, `../../${f}/**`, `../../../${f}/**`]),
+                message: `${files.split('/')[1]} is below ${above.join(', ')} (README "Layout").`,
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ];
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -97,6 +122,17 @@ export default tseslint.config(
     ignores: ['src-main/app/**'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noElectron, noRenderer] }] },
   },
+  // The layers inside src-main, lowest first: platform, then engine and the
+  // root helper, then the application layer (service), then the front doors
+  // (cli, web, app). A layer imports only the ones below it.
+  // platform/providers.ts still reads engine/docker/context.ts (engine detection): to move down.
+  ...layer('src-main/platform/**', ['helper', 'service', 'cli', 'web', 'app']),
+  ...layer('src-main/engine/**', ['helper', 'service', 'cli', 'web', 'app']),
+  ...layer('src-main/helper/**', ['engine', 'service', 'cli', 'web', 'app']),
+  ...layer('src-main/service/**', ['helper', 'cli', 'web', 'app']),
+  ...layer('src-main/web/**', ['helper', 'cli', 'app']),
+  ...layer('src-main/cli/**', ['app']),
+  ...layer('src-main/app/**', ['cli', 'web'], false),
   {
     files: ['src-main/app/preload/**'],
     rules: {
