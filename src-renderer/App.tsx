@@ -35,7 +35,9 @@ function OverallState() {
       data-level={level}
     >
       <span className={`dot ${level}`} aria-hidden="true" />
-      {busy ? `${operation.kind} in progress` : (overall?.summary ?? 'checking…')}
+      {busy
+        ? `${operation.kind} in progress${operation.door === 'terminal' ? ` (started in a terminal, pid ${operation.pid ?? '?'})` : ''}`
+        : (overall?.summary ?? 'checking…')}
     </div>
   );
 }
@@ -72,7 +74,11 @@ export function App() {
           >
             Up
           </button>
-          <button disabled={busy} onClick={() => run(() => call('stack:stop', {}))}>
+          {/* Stop during an `up` cancels it at its next step, then stops. */}
+          <button
+            disabled={busy && operation.kind !== 'up'}
+            onClick={() => run(() => call('stack:stop', {}))}
+          >
             Stop
           </button>
         </div>

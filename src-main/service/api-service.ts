@@ -43,6 +43,17 @@ import { DustyError, type Project } from '../engine/project.js';
 import { syncStatus } from '../engine/remote/remote-up.js';
 import { describeRepos, reposOfSpecs } from '../engine/repos/repos.js';
 import { restart, scriptText, stop } from '../engine/runtime/ops.js';
+import {
+  OperationCancelled,
+  OpLock,
+  publishUpEvent,
+  runLocked,
+  watchOperations,
+  type FrontDoor,
+  type OpHandle,
+  type OpName,
+  type OpProgress,
+} from '../engine/ops-lock/index.js';
 import { openShell } from '../engine/runtime/shell.js';
 import { up, type UpDeps, type UpEvent } from '../engine/runtime/up.js';
 import { ContainerWatcher } from './container-watcher.js';
@@ -105,6 +116,11 @@ export class ApiService {
   private scripts: Record<string, ScriptInfo[]> = {};
   private rowsJson = '';
   private operation: OperationState | null = null;
+  /** The last operation this process ran (the shown one may be another process's). */
+  private ownOperation: OperationState | null = null;
+  private readonly lock: OpLock;
+  private stopWatchingOps: (() => void) | undefined;
+  private readonly externalIds = new Map<string, number>();
   private opSeq = 0;
   private opTimer: NodeJS.Timeout | null = null;
   private seq = 0;
@@ -112,6 +128,7 @@ export class ApiService {
   rows: ContainerRow[] = [];
 
   constructor(private readonly deps: ApiServiceDeps) {
+    this.lock = new OpLock(deps.project.store.home);
     this.watcher = new ContainerWatcher({
       docker: deps.docker,
       onChange: () => this.publishRows(),
@@ -140,10 +157,13 @@ export class ApiService {
     await this.refreshPlan();
     await this.watcher.start();
     await this.health.start();
+    // Operations started by another process (a terminal, the other front door) show here too.
+    this.stopWatchingOps = watchOperations(this.lock, (p) => this.onExternalOperation(p));
   }
 
   /** Closes every stream and stops following engine events. */
   dispose(): void {
+    this.stopWatchingOps?.();
     this.watcher.stop();
     this.health.dispose();
     for (const { follower } of this.logs.values()) follower.close();
@@ -241,8 +261,10 @@ export class ApiService {
         [],
         'unknown-bundle',
       );
-    await project.store.setActiveBundles(
-      active ? [...current, name] : current.filter((b) => b !== name),
+    await this.locked('bundles', () =>
+      project.store.setActiveBundles(
+        active ? [...current, name] : current.filter((b) => b !== name),
+      ),
     );
     const list = await this.bundles();
     this.broadcast('bundles:changed', list);
@@ -255,7 +277,7 @@ export class ApiService {
   startUp(opts: { pull?: boolean | undefined; recreate?: boolean | undefined } = {}): {
     operation: number;
   } {
-    return this.runOperation('up', async (op) => {
+    return this.runOperation('up', async (op, handle) => {
       await this.refreshPlan();
       op.containers = this.plan.map((p) => ({ name: p.name, state: 'waiting' }));
       const result = await up(
@@ -266,12 +288,16 @@ export class ApiService {
           ensureEngine: this.deps.ensureEngine,
           ...(this.deps.unsharedFolders ? { unsharedFolders: this.deps.unsharedFolders } : {}),
           ...(this.deps.exportRepos ? { exportRepos: this.deps.exportRepos } : {}),
+          control: handle,
         },
         {
           ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
           ...(opts.recreate ? { recreate: true } : {}),
         },
-        (e) => this.onUpEvent(op, e),
+        (e) => {
+          this.onUpEvent(op, e);
+          publishUpEvent(handle, e);
+        },
       );
       op.urls = result.urls;
       op.timeline = result.timeline;
@@ -283,14 +309,20 @@ export class ApiService {
 
   /** Stops everything (or the named containers) in the background. */
   startStop(names: string[] = []): { operation: number } {
-    return this.runOperation('stop', async (op) => {
+    return this.runOperation('stop', async (op, handle) => {
       const targets = names.length
         ? names
         : this.rows.filter((r) => r.state === 'running').map((r) => r.name);
       op.containers = targets.map((name) => ({ name, state: 'stopping' }));
       op.step = 'stopping containers';
       this.scheduleOpEmit(op);
-      const done = await stop(this.deps.project, this.deps.docker, names, false);
+      const done = await stop(
+        this.deps.project,
+        this.deps.docker,
+        names,
+        false,
+        (pid, running) => void handle.trackChild(pid, running),
+      );
       op.containers = done.map((name) => ({ name, state: 'exited' }));
       return done.length ? `stopped ${done.join(', ')}` : 'nothing was running';
     });
@@ -345,12 +377,14 @@ export class ApiService {
     'health:get': async () => this.health.state,
     'containers:restart': async ({ name }) => {
       this.expectStop(name);
-      await restart(this.deps.project, this.deps.docker, [name], [], () => {});
+      await this.locked('restart', () =>
+        restart(this.deps.project, this.deps.docker, [name], [], () => {}),
+      );
       return null;
     },
     'containers:stop': async ({ name }) => {
       this.expectStop(name);
-      await stop(this.deps.project, this.deps.docker, [name], false);
+      await this.locked('stop', () => stop(this.deps.project, this.deps.docker, [name], false));
       return null;
     },
     'logs:subscribe': async ({ names, tail }, client) => {
@@ -424,12 +458,12 @@ export class ApiService {
         () => false,
       );
       if (!isDir) throw new DustyError(`${abs} is not a folder`, [], 'not-a-folder');
-      await this.deps.project.store.setRepoOverride(repo, abs);
+      await this.locked('repos', () => this.deps.project.store.setRepoOverride(repo, abs));
       return this.repos();
     },
     'repos:manage': async ({ repo }) => {
       await this.checkRepo(repo);
-      await this.deps.project.store.setRepoOverride(repo, undefined);
+      await this.locked('repos', () => this.deps.project.store.setRepoOverride(repo, undefined));
       return this.repos();
     },
     'config:get': () => this.settings(),
@@ -437,7 +471,7 @@ export class ApiService {
       let v = parseConfigValue(key, value);
       if (key === 'specs_repo' && typeof v === 'string' && (v.startsWith('.') || v.startsWith('/')))
         v = resolve(v);
-      await this.deps.project.store.setConfig(key, v);
+      await this.locked('config', () => this.deps.project.store.setConfig(key, v));
       await this.refreshPlan();
       void this.bundles().then(
         (list) => this.broadcast('bundles:changed', list),
@@ -506,16 +540,23 @@ export class ApiService {
     this.health.changed();
   }
 
+  /** A short change under the operation lock (bundles, settings, one container). */
+  private locked<T>(op: OpName, work: () => Promise<T>): Promise<T> {
+    return runLocked(this.lock, { op, door: this.door, wait: true }, work);
+  }
+
+  private get door(): FrontDoor {
+    return this.deps.shell === 'electron' ? 'menubar' : 'dashboard';
+  }
+
   private runOperation(
     kind: OperationKind,
-    work: (op: OperationState) => Promise<string>,
+    work: (op: OperationState, handle: OpHandle) => Promise<string>,
   ): { operation: number } {
-    if (this.operation?.status === 'running')
-      throw new DustyError(
-        `${this.operation.kind} is still running; wait for it to finish`,
-        [],
-        'busy',
-      );
+    const own = this.ownOperation;
+    // `stop` may overtake this process's own `up`: it cancels it at its next step.
+    if (own?.status === 'running' && !(kind === 'stop' && own.kind !== 'stop'))
+      throw new DustyError(`${own.kind} is still running; wait for it to finish`, [], 'busy');
     const op: OperationState = {
       id: ++this.opSeq,
       kind,
@@ -526,32 +567,82 @@ export class ApiService {
       warnings: [],
       containers: [],
       urls: [],
+      door: this.door,
+      pid: process.pid,
     };
     this.operation = op;
+    this.ownOperation = op;
     this.emitOp(op);
     void (async () => {
       try {
-        const summary = await work(op);
+        const summary = await runLocked(
+          this.lock,
+          {
+            op: kind,
+            door: this.door,
+            wait: true,
+            cancelRunning: kind === 'stop',
+            onWait: (message) => {
+              op.step = message;
+              this.scheduleOpEmit(op);
+            },
+            summary: (r) => String(r),
+          },
+          (handle) => work(op, handle),
+        );
         op.status = 'succeeded';
         op.step = summary;
         this.notify({ level: 'info', title: `${kind} finished`, body: summary, at: Date.now() });
       } catch (e) {
         op.status = 'failed';
         op.error = this.explain(e);
-        op.step = `${kind} failed`;
+        op.step = e instanceof OperationCancelled ? `${kind} cancelled` : `${kind} failed`;
         this.notify({
-          level: 'error',
-          title: `${kind} failed`,
+          level: e instanceof OperationCancelled ? 'info' : 'error',
+          title: op.step,
           body: op.error.message.split('\n')[0] ?? '',
           at: Date.now(),
         });
       }
       op.finishedAt = Date.now();
-      this.emitOp(op);
+      // An `up` overtaken by a `stop` ends quietly: the `stop` is what viewers follow now.
+      if (this.operation === op) this.emitOp(op);
       await this.refreshPlan();
       await this.watcher.refresh();
     })();
     return { operation: op.id };
+  }
+
+  /** Another process's operation, shown as this one's while this process runs none. */
+  private onExternalOperation(p: OpProgress) {
+    if (this.ownOperation?.status === 'running') return;
+    const key = `${p.pid}/${p.startedAt}`;
+    if (!this.externalIds.has(key)) this.externalIds.set(key, ++this.opSeq);
+    const op: OperationState = {
+      id: this.externalIds.get(key)!,
+      kind: p.op,
+      status:
+        p.status === 'running' ? 'running' : p.status === 'succeeded' ? 'succeeded' : 'failed',
+      startedAt: p.startedAt,
+      step: p.step,
+      lines: p.lines,
+      warnings: p.warnings,
+      containers: p.containers,
+      urls: p.urls,
+      door: p.door,
+      pid: p.pid,
+      ...(p.finishedAt ? { finishedAt: p.finishedAt } : {}),
+      ...(p.error
+        ? { error: { code: p.status === 'cancelled' ? 'cancelled' : 'failed', message: p.error } }
+        : {}),
+    };
+    this.operation = op;
+    this.emitOp(op);
+    if (op.status !== 'running')
+      void this.refreshPlan().then(
+        () => this.watcher.refresh(),
+        () => undefined,
+      );
   }
 
   private emitOp(op: OperationState) {

@@ -152,7 +152,19 @@ export interface ScriptInfo {
   description: string;
 }
 
-export type OperationKind = 'up' | 'stop' | 'restart';
+/** What an operation does; every front door's state-changing operations take one lock. */
+export type OperationKind =
+  | 'up'
+  | 'stop'
+  | 'restart'
+  | 'bundles'
+  | 'config'
+  | 'env'
+  | 'assets'
+  | 'repos'
+  | 'disk'
+  | 'test'
+  | 'doctor --fix';
 
 /** Per-container progress of an operation. */
 export interface ContainerProgress {
@@ -161,7 +173,7 @@ export interface ContainerProgress {
   health?: string | undefined;
 }
 
-/** The running or last operation (`up`, `stop`, `restart`), pushed whole on each change. */
+/** The running or last operation, from any front door, pushed whole on each change. */
 export interface OperationState {
   id: number;
   kind: OperationKind;
@@ -178,6 +190,10 @@ export interface OperationState {
   /** `up` only: where the time went so far, per container. */
   timeline?: UpTimeline;
   error?: ApiError;
+  /** Where it was started (a terminal's `dusty up` shows in the dashboard too). */
+  door?: 'terminal' | 'dashboard' | 'menubar';
+  /** The process running it. */
+  pid?: number;
 }
 
 /** A repo used by the specs, cloned by Dusty or overridden with a local folder. */
@@ -242,7 +258,7 @@ export const callInputs = {
   'bundles:activate': z.object({ name }).strict(),
   /** Switches a bundle off (applied at the next `up`); returns the bundles. */
   'bundles:deactivate': z.object({ name }).strict(),
-  /** Starts `up` in the background; progress arrives as `operation:changed`. Fails with `busy` while another operation runs. */
+  /** Starts `up` in the background (after any other front door's operation); progress arrives as `operation:changed`. Fails with `busy` while this front door runs one. */
   'stack:up': z.object({ pull: z.boolean().optional(), recreate: z.boolean().optional() }).strict(),
   /** Stops every container (or the named ones) in the background; progress arrives as `operation:changed`. */
   'stack:stop': z.object({ names: z.array(name).max(200).optional() }).strict(),

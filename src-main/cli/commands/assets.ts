@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DustyError } from '../../engine/project.js';
 import { dim, green, printJson, table } from '../output.js';
 import { getProject } from '../context.js';
+import { lockedAction } from '../locked.js';
 
 /** Registers `assets list/set/unset/read`. */
 export function registerAssetCommands(program: Command): void {
@@ -50,20 +51,24 @@ export function registerAssetCommands(program: Command): void {
   assets
     .command('set <name> <file>')
     .description("store a file's content as the asset's value")
-    .action(async (name: string, file: string) => {
-      const content = await readFile(file).catch(() => {
-        throw new DustyError(`cannot read ${file}`);
-      });
-      await getProject().store.setAsset(name, content);
-      console.log(`asset ${name} set (${content.length} bytes); run \`dusty up\` to apply`);
-    });
+    .action(
+      lockedAction('assets', async (name: string, file: string) => {
+        const content = await readFile(file).catch(() => {
+          throw new DustyError(`cannot read ${file}`);
+        });
+        await getProject().store.setAsset(name, content);
+        console.log(`asset ${name} set (${content.length} bytes); run \`dusty up\` to apply`);
+      }),
+    );
   assets
     .command('unset <name>')
     .description("forget the asset's value")
-    .action(async (name: string) => {
-      await getProject().store.unsetAsset(name);
-      console.log(`asset ${name} unset`);
-    });
+    .action(
+      lockedAction('assets', async (name: string) => {
+        await getProject().store.unsetAsset(name);
+        console.log(`asset ${name} unset`);
+      }),
+    );
   assets
     .command('read <name>')
     .description("print the asset's value")

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DustyError } from '../../engine/project.js';
 import { dim, green, printJson, table } from '../output.js';
 import { getProject } from '../context.js';
+import { lockedAction } from '../locked.js';
 
 /** Registers `bundles list/activate/deactivate`. */
 export function registerBundleCommands(program: Command): void {
@@ -52,9 +53,9 @@ export function registerBundleCommands(program: Command): void {
   bundles
     .command('activate <names...>')
     .description('switch bundles on (applied at the next up)')
-    .action(changeBundles(true));
+    .action(lockedAction('bundles', changeBundles(true)));
   bundles
     .command('deactivate <names...>')
     .description('switch bundles off (applied at the next up)')
-    .action(changeBundles(false));
+    .action(lockedAction('bundles', changeBundles(false)));
 }

@@ -13,6 +13,7 @@ import {
 import { DustyError } from '../../engine/project.js';
 import { dim, printJson, table } from '../output.js';
 import { getProject } from '../context.js';
+import { lockedAction } from '../locked.js';
 
 function checkConfigKey(key: string): asserts key is ConfigKey {
   if (!isConfigKey(key))
@@ -46,13 +47,20 @@ export function registerConfigCommands(program: Command): void {
   config
     .command('set <key> <value>')
     .description('change a setting (specs_repo: a folder or a git URL)')
-    .action(async (key: string, value: string) => {
-      checkConfigKey(key);
-      let v = parseConfigValue(key, value);
-      // A folder that exists is a local specs repo even without ./ in front; anything else is a git URL.
-      if (key === 'specs_repo' && typeof v === 'string' && v && (/^[./~]/.test(v) || existsSync(v)))
-        v = resolve(v.replace(/^~(?=\/|$)/, homedir()));
-      await getProject().store.setConfig(key, v);
-      console.log(`${key} = ${String(v)}`);
-    });
+    .action(
+      lockedAction('config', async (key: string, value: string) => {
+        checkConfigKey(key);
+        let v = parseConfigValue(key, value);
+        // A folder that exists is a local specs repo even without ./ in front; anything else is a git URL.
+        if (
+          key === 'specs_repo' &&
+          typeof v === 'string' &&
+          v &&
+          (/^[./~]/.test(v) || existsSync(v))
+        )
+          v = resolve(v.replace(/^~(?=\/|$)/, homedir()));
+        await getProject().store.setConfig(key, v);
+        console.log(`${key} = ${String(v)}`);
+      }),
+    );
 }

@@ -19,6 +19,7 @@ import { createDocker } from '../../engine/docker/client.js';
 import { confirm } from '../confirm.js';
 import { getProject } from '../context.js';
 import { dim, green, table, yellow } from '../output.js';
+import { lockedAction } from '../locked.js';
 
 const docker = () => createDocker();
 
@@ -76,27 +77,29 @@ export function registerDiskCommands(program: Command): void {
           : 'every unused image, not only Dusty’s',
       )
       .option('-y, --yes', 'do not ask')
-      .action(async (opts: { all?: boolean; yes?: boolean }) => {
-        const d = docker();
-        const plan =
-          kind === 'containers'
-            ? await planContainerCleanup(d, { all: opts.all ?? false })
-            : await planImageCleanup(d, { all: opts.all ?? false });
-        printPlan(plan, 'would remove');
-        if (!plan.items.length) return console.log(dim('nothing to remove'));
-        if (!(await confirm(`remove these ${plan.items.length} ${kind}?`, opts.yes)))
-          return console.log('nothing was removed');
-        const r =
-          kind === 'containers' ? await removeContainers(d, plan) : await removeImages(d, plan);
-        for (const f of r.failed)
-          console.error(yellow(`could not remove ${f.item.name}: ${f.error}`));
-        console.log(
-          green(
-            `removed ${r.removed.length} ${kind}, freed about ${formatBytes(r.removed.reduce((a, i) => a + i.size, 0))}`,
-          ),
-        );
-        if (r.failed.length) process.exitCode = 1;
-      });
+      .action(
+        lockedAction('disk', async (opts: { all?: boolean; yes?: boolean }) => {
+          const d = docker();
+          const plan =
+            kind === 'containers'
+              ? await planContainerCleanup(d, { all: opts.all ?? false })
+              : await planImageCleanup(d, { all: opts.all ?? false });
+          printPlan(plan, 'would remove');
+          if (!plan.items.length) return console.log(dim('nothing to remove'));
+          if (!(await confirm(`remove these ${plan.items.length} ${kind}?`, opts.yes)))
+            return console.log('nothing was removed');
+          const r =
+            kind === 'containers' ? await removeContainers(d, plan) : await removeImages(d, plan);
+          for (const f of r.failed)
+            console.error(yellow(`could not remove ${f.item.name}: ${f.error}`));
+          console.log(
+            green(
+              `removed ${r.removed.length} ${kind}, freed about ${formatBytes(r.removed.reduce((a, i) => a + i.size, 0))}`,
+            ),
+          );
+          if (r.failed.length) process.exitCode = 1;
+        }),
+      );
   cleanup('containers');
   cleanup('images');
 
@@ -136,17 +139,19 @@ export function registerDiskCommands(program: Command): void {
       'put back the data of a `disk backup` archive, replacing the persist folder and the volumes it holds',
     )
     .option('-y, --yes', 'do not ask')
-    .action(async (src: string, opts: { yes?: boolean }) => {
-      const m = await readManifest(resolve(src));
-      const store = getProject().store;
-      console.log(
-        `${src}: backup of project ${m.project} from ${m.createdAt}. Restoring replaces:`,
-      );
-      if (m.persist) console.log(`  ${store.persistDir} (everything in it)`);
-      for (const v of m.volumes) console.log(`  volume ${v.name}`);
-      if (!(await confirm('replace this data with the backup?', opts.yes)))
-        return console.log('nothing was changed');
-      await restore(docker(), resolve(src), store.persistDir);
-      console.log(green(`✔ restored the persist folder and ${m.volumes.length} volume(s)`));
-    });
+    .action(
+      lockedAction('disk', async (src: string, opts: { yes?: boolean }) => {
+        const m = await readManifest(resolve(src));
+        const store = getProject().store;
+        console.log(
+          `${src}: backup of project ${m.project} from ${m.createdAt}. Restoring replaces:`,
+        );
+        if (m.persist) console.log(`  ${store.persistDir} (everything in it)`);
+        for (const v of m.volumes) console.log(`  volume ${v.name}`);
+        if (!(await confirm('replace this data with the backup?', opts.yes)))
+          return console.log('nothing was changed');
+        await restore(docker(), resolve(src), store.persistDir);
+        console.log(green(`✔ restored the persist folder and ${m.volumes.length} volume(s)`));
+      }),
+    );
 }

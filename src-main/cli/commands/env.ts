@@ -5,6 +5,7 @@ import { parse as parseEnvFile } from '../../engine/state/env-file.js';
 import { DustyError } from '../../engine/project.js';
 import { dim, printJson, table } from '../output.js';
 import { getProject } from '../context.js';
+import { lockedAction } from '../locked.js';
 
 /** Registers `env list/set/unset`. */
 export function registerEnvCommands(program: Command): void {
@@ -33,34 +34,39 @@ export function registerEnvCommands(program: Command): void {
     .description('override a variable, or every variable of an env file')
     .option('--file <file>', 'read variables from an env file (KEY=VALUE lines)')
     .action(
-      async (
-        app: string,
-        name: string | undefined,
-        value: string | undefined,
-        opts: { file?: string },
-      ) => {
-        let vars: Record<string, string>;
-        if (opts.file) vars = parseEnvFile(await readFile(opts.file, 'utf8'), opts.file);
-        else if (name !== undefined && value !== undefined) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-            throw new DustyError(`"${name}" is not a valid variable name`);
-          vars = { [name]: value };
-        } else
-          throw new DustyError(
-            'usage: dusty env set APP VAR VALUE, or dusty env set APP --file FILE',
-          );
-        await checkAppOrService(app);
-        await getProject().store.setEnv(app, vars);
-        console.log(`set ${Object.keys(vars).join(', ')} for ${app}; run \`dusty up\` to apply`);
-      },
+      lockedAction(
+        'env',
+        async (
+          app: string,
+          name: string | undefined,
+          value: string | undefined,
+          opts: { file?: string },
+        ) => {
+          let vars: Record<string, string>;
+          if (opts.file) vars = parseEnvFile(await readFile(opts.file, 'utf8'), opts.file);
+          else if (name !== undefined && value !== undefined) {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+              throw new DustyError(`"${name}" is not a valid variable name`);
+            vars = { [name]: value };
+          } else
+            throw new DustyError(
+              'usage: dusty env set APP VAR VALUE, or dusty env set APP --file FILE',
+            );
+          await checkAppOrService(app);
+          await getProject().store.setEnv(app, vars);
+          console.log(`set ${Object.keys(vars).join(', ')} for ${app}; run \`dusty up\` to apply`);
+        },
+      ),
     );
   env
     .command('unset <app> [var]')
     .description('drop one override, or all of them for the app')
-    .action(async (app: string, name: string | undefined) => {
-      await getProject().store.unsetEnv(app, name);
-      console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
-    });
+    .action(
+      lockedAction('env', async (app: string, name: string | undefined) => {
+        await getProject().store.unsetEnv(app, name);
+        console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
+      }),
+    );
 }
 
 async function checkAppOrService(name: string): Promise<void> {

@@ -11,6 +11,7 @@ import {
 } from '../../engine/repos/repos.js';
 import { getProject } from '../context.js';
 import { dim, printJson, table } from '../output.js';
+import { lockedAction } from '../locked.js';
 
 /** Registers `repos list/override/manage/from/update`. */
 export function registerRepoCommands(program: Command): void {
@@ -46,55 +47,63 @@ export function registerRepoCommands(program: Command): void {
   repos
     .command('override <repo> <path>')
     .description('use your own checkout of a repo')
-    .action(async (repo: string, path: string) => {
-      const { project, list } = await repoInfo();
-      checkRepo(list, repo);
-      const abs = resolve(path);
-      if (
-        !(await stat(abs).then(
-          (s) => s.isDirectory(),
-          () => false,
-        ))
-      )
-        throw new DustyError(`${abs} is not a folder`);
-      await project.store.setRepoOverride(repo, abs);
-      console.log(
-        `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
-      );
-    });
+    .action(
+      lockedAction('repos', async (repo: string, path: string) => {
+        const { project, list } = await repoInfo();
+        checkRepo(list, repo);
+        const abs = resolve(path);
+        if (
+          !(await stat(abs).then(
+            (s) => s.isDirectory(),
+            () => false,
+          ))
+        )
+          throw new DustyError(`${abs} is not a folder`);
+        await project.store.setRepoOverride(repo, abs);
+        console.log(
+          `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
+        );
+      }),
+    );
   repos
     .command('manage <repo>')
     .description('let Dusty clone and pull a repo again')
-    .action(async (repo: string) => {
-      const { project, list } = await repoInfo();
-      checkRepo(list, repo);
-      await project.store.setRepoOverride(repo, undefined);
-      console.log(`${repo} is managed by Dusty again`);
-    });
+    .action(
+      lockedAction('repos', async (repo: string) => {
+        const { project, list } = await repoInfo();
+        checkRepo(list, repo);
+        await project.store.setRepoOverride(repo, undefined);
+        console.log(`${repo} is managed by Dusty again`);
+      }),
+    );
   repos
     .command('from <dir>')
     .description('override every repo whose folder name is in DIR')
-    .action(async (dir: string) => {
-      const { project, list } = await repoInfo();
-      const found = await matchReposInDir(
-        list.map((r) => r.name),
-        resolve(dir),
-      );
-      for (const [repo, path] of Object.entries(found)) {
-        await project.store.setRepoOverride(repo, path);
-        console.log(`${repo} -> ${path}`);
-      }
-      if (!Object.keys(found).length) console.log(dim(`no folder in ${dir} matches a repo`));
-    });
+    .action(
+      lockedAction('repos', async (dir: string) => {
+        const { project, list } = await repoInfo();
+        const found = await matchReposInDir(
+          list.map((r) => r.name),
+          resolve(dir),
+        );
+        for (const [repo, path] of Object.entries(found)) {
+          await project.store.setRepoOverride(repo, path);
+          console.log(`${repo} -> ${path}`);
+        }
+        if (!Object.keys(found).length) console.log(dim(`no folder in ${dir} matches a repo`));
+      }),
+    );
   repos
     .command('update')
     .description('pull every managed repo')
-    .action(async () => {
-      const { list } = await repoInfo();
-      await syncRepos(list, true, (e) =>
-        console.log(
-          `  ${e.action} ${e.repo}: ${e.status}${e.message ? dim(` (${e.message})`) : ''}`,
-        ),
-      );
-    });
+    .action(
+      lockedAction('repos', async () => {
+        const { list } = await repoInfo();
+        await syncRepos(list, true, (e) =>
+          console.log(
+            `  ${e.action} ${e.repo}: ${e.status}${e.message ? dim(` (${e.message})`) : ''}`,
+          ),
+        );
+      }),
+    );
 }

@@ -8,8 +8,10 @@ import { restart, stop } from '../../engine/runtime/ops.js';
 import { stackHealth } from '../../engine/runtime/health.js';
 import { hostsApplier } from '../../engine/runtime/system.js';
 import { up, type UpEvent } from '../../engine/runtime/up.js';
+import { publishUpEvent } from '../../engine/ops-lock/index.js';
 import { getPlatform, getProject } from '../context.js';
 import { checkJson, formatCheck, overallLine, printTimeline } from '../health-output.js';
+import { NO_WAIT, runCliOperation } from '../locked.js';
 import { bold, dim, green, printJson, red, table, yellow } from '../output.js';
 
 const docker = () => createDocker();
@@ -51,25 +53,35 @@ interface UpCliOptions {
   recreate?: boolean;
   timeout: number;
   json?: boolean;
+  wait: boolean;
 }
 
 /** `dusty up`: progress as it happens, then the timeline and what each URL answered (or all of it as JSON). */
 async function runUp(opts: UpCliOptions): Promise<void> {
   const d = docker();
   const platform = await getPlatform();
-  const result = await up(
-    {
-      project: getProject(),
-      docker: d,
-      applyHosts: hostsApplier(),
-      ensureEngine: () => platform.ensureEngine(d),
-      unsharedFolders: async (repos) => platform.unsharedMessage(repos),
-      exportRepos: (repos) => platform.exportRepos(repos),
-    },
-    { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
-    // With --json, stdout carries only the JSON; warnings still reach stderr.
-    opts.json ? (e) => e.type === 'warning' && printUpEvent(e) : printUpEvent,
-  );
+  const print = opts.json ? (e: UpEvent) => e.type === 'warning' && printUpEvent(e) : printUpEvent;
+  const result = await runCliOperation({ op: 'up', wait: opts.wait }, async (handle) => {
+    const r = await up(
+      {
+        project: getProject(),
+        docker: d,
+        applyHosts: hostsApplier(),
+        ensureEngine: () => platform.ensureEngine(d),
+        unsharedFolders: async (repos) => platform.unsharedMessage(repos),
+        exportRepos: (repos) => platform.exportRepos(repos),
+        control: handle,
+      },
+      { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
+      // With --json, stdout carries only the JSON; warnings still reach stderr.
+      (e) => {
+        print(e);
+        publishUpEvent(handle, e);
+      },
+    );
+    handle.publish({ urls: r.urls });
+    return r;
+  });
   const n = result.compiled.output.containers.length;
   const check = (url: string) => result.checks.find((c) => c.url === url);
   if (opts.json)
@@ -140,14 +152,29 @@ export function registerStackCommands(program: Command): void {
       '--json',
       'print the outcome as JSON: {containers, urls: [{url, ok, status, ms}], timeline}',
     )
+    .option(...NO_WAIT)
     .action(runUp);
 
   program
     .command('stop [names...]')
     .description("stop Dusty's containers (all, or the named ones)")
     .option('--rm', 'also remove them')
-    .action(async (names: string[], opts: { rm?: boolean }) => {
-      const done = await stop(getProject(), docker(), names, opts.rm ?? false);
+    .option(...NO_WAIT)
+    .action(async (names: string[], opts: { rm?: boolean; wait: boolean }) => {
+      // A running `up` is cancelled at its next step: the end state is what was asked last.
+      const done = await runCliOperation(
+        { op: 'stop', wait: opts.wait, cancelRunning: true },
+        async (handle) => {
+          handle.publish({ step: 'stopping containers' });
+          return stop(
+            getProject(),
+            docker(),
+            names,
+            opts.rm ?? false,
+            (pid, running) => void handle.trackChild(pid, running),
+          );
+        },
+      );
       console.log(
         done.length
           ? `${opts.rm ? 'removed' : 'stopped'} ${done.join(', ')}`
@@ -161,10 +188,14 @@ export function registerStackCommands(program: Command): void {
       'restart containers; with --repos, pull those repos and restart the apps that use them',
     )
     .option('--repos <repos...>', 'repos to update first')
-    .action(async (names: string[], opts: { repos?: string[] }) => {
-      const done = await restart(getProject(), docker(), names, opts.repos ?? [], (l) =>
-        console.log(dim(`  ${l}`)),
-      );
+    .option(...NO_WAIT)
+    .action(async (names: string[], opts: { repos?: string[]; wait: boolean }) => {
+      const done = await runCliOperation({ op: 'restart', wait: opts.wait }, (handle) => {
+        handle.publish({ step: 'restarting containers' });
+        return restart(getProject(), docker(), names, opts.repos ?? [], (l) =>
+          console.log(dim(`  ${l}`)),
+        );
+      });
       console.log(`restarted ${done.join(', ')}`);
     });
 

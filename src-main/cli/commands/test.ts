@@ -10,6 +10,7 @@ import {
   type TestEvent,
 } from '../../engine/testing/index.js';
 import { getProject } from '../context.js';
+import { runLockedQuietly } from '../locked.js';
 import { bold, dim, green, red, table, yellow } from '../output.js';
 
 const docker = () => createDocker();
@@ -117,7 +118,11 @@ export function registerTestCommand(program: Command): void {
         process.on('SIGTERM', onSignal);
         try {
           const result = await runTests(
-            { project, docker: d },
+            {
+              project,
+              docker: d,
+              exclusive: (work) => runLockedQuietly({ op: 'test', signal: ac.signal }, work),
+            },
             {
               target,
               suite,

@@ -19,6 +19,7 @@ import { syncRepos, type RepoInfo } from '../repos/repos.js';
 import { listContainers } from '../runtime/containers.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { remoteChecks } from '../remote/doctor.js';
+import { engineStateChecks } from './engine-state.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -460,6 +461,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
           : { fix: `see \`dusty logs ${ROUTER_NAME}\`; \`dusty restart ${ROUTER_NAME}\`` }),
       });
     }
+
+  if (engineUp)
+    out.push(
+      ...(await engineStateChecks(docker, compiled, {
+        file: deps.hostsFile.path,
+        apply: deps.applyHosts,
+      })),
+    );
 
   // Repos.
   const timeout = deps.gitTimeout ?? 8;

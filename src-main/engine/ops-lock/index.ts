@@ -65,3 +65,4 @@ function reasonOf(signal: AbortSignal | undefined): string {
   return r instanceof Error ? r.message : typeof r === 'string' ? r : 'interrupted';
 }
 export { watchOperations } from './monitor.js';
+export { publishUpEvent } from './publish.js';

@@ -102,14 +102,14 @@ export async function findBrokenState(input: HealInput): Promise<Finding[]> {
         c,
         'unknown-container',
         `container ${nameOf(c)} belongs to the project but to no app or service of the active bundles (${service ?? 'no service label'}, ${c.State})`,
-        'remove it',
+        `remove container ${nameOf(c)}`,
       );
     else if (c.State === 'created' || c.State === 'dead')
       remove(
         c,
         'stuck-container',
         `container ${nameOf(c)} of ${service} is stuck in "${c.State}"`,
-        'remove it; `up` creates it again',
+        `remove container ${nameOf(c)} (\`dusty up\` creates it again)`,
       );
   }
   for (const [service, list] of groupBy(containers, (c) => c.Labels[COMPOSE.service])) {
@@ -121,7 +121,7 @@ export async function findBrokenState(input: HealInput): Promise<Finding[]> {
           c,
           'duplicate-container',
           `${service} has ${list.length} containers (${list.map(nameOf).join(', ')}); keeping ${nameOf(keep)}`,
-          `remove ${nameOf(c)}`,
+          `remove container ${nameOf(c)}`,
         );
   }
   const running = containers.some((c) => c.State === 'running');
@@ -199,7 +199,7 @@ function duplicateNetworks(
       fix: `remove network ${short(n.Id)}`,
       repair: async () => {
         const net = docker.getNetwork(n.Id);
-        const info = (await net.inspect());
+        const info = await net.inspect();
         for (const id of Object.keys(info.Containers ?? {}))
           await net.disconnect({ Container: id, Force: true }).catch(() => undefined);
         await net.remove().catch((e: { statusCode?: number }) => {

@@ -11,14 +11,18 @@ import { DustyError, type Project } from '../project.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { listContainers, runningContainer } from './containers.js';
 import { stopCodeSync } from '../remote/remote-up.js';
+import { findBrokenState, heal } from './heal.js';
 
-async function lastRunner(project: Project): Promise<ComposeRunner | undefined> {
+async function lastRunner(
+  project: Project,
+  onChild?: (pid: number, running: boolean) => void,
+): Promise<ComposeRunner | undefined> {
   const file = join(project.store.compiledDir, 'docker-compose.yml');
   const ok = await access(file).then(
     () => true,
     () => false,
   );
-  return ok ? new ComposeRunner(file, await detectCompose()) : undefined;
+  return ok ? new ComposeRunner(file, await detectCompose(), onChild) : undefined;
 }
 
 /** Stops (and with `rm` removes) the named containers, or all of Dusty's. */
@@ -27,6 +31,8 @@ export async function stop(
   docker: Docker,
   names: string[],
   rm: boolean,
+  /** Told of each Compose process, for the operation lock. */
+  onChild?: (pid: number, running: boolean) => void,
 ): Promise<string[]> {
   const existing = await listContainers(docker);
   const unknown = names.filter((n) => !existing.has(n));
@@ -34,11 +40,18 @@ export async function stop(
     throw new DustyError(
       `no container for ${unknown.join(', ')}; running: ${[...existing.keys()].join(', ') || 'none'}`,
     );
-  const runner = await lastRunner(project);
+  const runner = await lastRunner(project, onChild);
   const targets = names.length ? names : [...existing.keys()];
   // The whole environment stopping ends the code sync to a remote engine; `up` starts it again.
   if (!names.length) await stopCodeSync(project.store);
   if (!targets.length) return [];
+  // `down` fails on a network name that matches two networks ("ambiguous").
+  if (rm && !names.length)
+    await heal(
+      (await findBrokenState({ docker, services: [...existing.keys()] })).filter(
+        (f) => f.kind === 'duplicate-network',
+      ),
+    );
   if (runner) {
     if (rm && !names.length) await runner.exec(['down', '--remove-orphans']);
     else if (rm) await runner.exec(['rm', '--force', '--stop', ...names]);

@@ -51,6 +51,11 @@ export type TestEvent =
 export interface TestDeps {
   project: Project;
   docker: Docker;
+  /**
+   * Runs work on what `up` shares (the repos, the testing image) under the
+   * operation lock; the suites themselves run in containers of their own, unlocked.
+   */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface TestOptions {
@@ -114,10 +119,11 @@ export async function runTests(
     overrides,
     project.store.reposDir,
   );
+  const exclusive = deps.exclusive ?? (<T>(work: () => Promise<T>) => work());
   if (repos.length) {
     const pull = (opts.pull ?? true) && config.pull_repos;
     onEvent({ type: 'step', message: pull ? 'getting repos' : 'getting missing repos' });
-    await syncRepos(repos, pull, (event) => onEvent({ type: 'repo', event }));
+    await exclusive(() => syncRepos(repos, pull, (event) => onEvent({ type: 'repo', event })));
   }
   const repoPath = (repo: string) => repos.find((r) => r.name === repo)?.path ?? repo;
   const binds = [
@@ -136,7 +142,9 @@ export async function runTests(
   opts.onRunId?.(runId);
   const run = new TestRun(docker, runId, opts.signal, onEvent);
   try {
-    const image = await run.testingImage(target, repoPath, binds, opts.recreate ?? false);
+    const image = await exclusive(() =>
+      run.testingImage(target, repoPath, binds, opts.recreate ?? false),
+    );
     const results: SuiteResult[] = [];
     const network = await run.network();
     for (const suite of suites) {
