@@ -110,8 +110,13 @@ EOF
       [ -S "$cm" ] && /usr/bin/ssh -F "$STATE/ssh_config" -o ControlPath="$cm" -O exit "$REMOTE_IP" 2>/dev/null || true
     done
     stop_pidfile "$STATE/sshd.pid"
+    # Sessions outlive the listening sshd; every process of this script's own user is one of them.
+    if id "$USER_NAME" >/dev/null 2>&1; then
+      for pid in $(ps -o pid= -u "$USER_NAME"); do kill "$pid" 2>/dev/null || true; done
+      for _ in $(seq 1 20); do [ -z "$(ps -o pid= -u "$USER_NAME")" ] && break; sleep 0.25; done
+    fi
     bash "$ENGINE" down "$NAME" --purge
-    if id "$USER_NAME" >/dev/null 2>&1; then userdel "$USER_NAME"; fi
+    if id "$USER_NAME" >/dev/null 2>&1; then userdel "$USER_NAME" || log "could not remove the user $USER_NAME"; fi
     rm -rf "$STATE"
     ;;
   *)

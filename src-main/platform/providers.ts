@@ -436,11 +436,13 @@ class RemoteProvider implements Provider {
       timeoutMs: 30_000,
       env: dockerEnv(this.endpoint),
     });
-    if (result.code !== 0)
-      throw failed(
-        `docker info on ${this.endpoint.host} (Dusty cannot start a remote engine)`,
-        result,
+    if (result.code !== 0) {
+      const why = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ');
+      throw new Error(
+        `\`docker -H ${this.endpoint.host} info\` failed (exit ${result.code})${why ? `: ${why}` : ''}. ` +
+          'Dusty cannot start a remote engine: check the host is up, you can ssh to it, and Docker runs there (`dusty doctor` checks each).',
       );
+    }
   }
 
   async shutdown(): Promise<void> {}

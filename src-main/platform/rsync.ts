@@ -11,8 +11,13 @@ export interface RsyncJob {
   local: string;
   /** Absolute folder on the remote host; created when missing. */
   remote: string;
-  /** Paths relative to `local` not to copy (and not to delete there); a trailing / marks a folder. */
-  exclude?: readonly string[];
+  /**
+   * Paths relative to `local` not to copy (and not to delete there); a trailing / marks a folder.
+   * A promise is fine: rsync starts meanwhile (each process start counts on a busy machine).
+   */
+  exclude?: readonly string[] | Promise<readonly string[]>;
+  /** Make the remote folder first (the first copy); the watcher's later copies skip that step. */
+  createRemote?: boolean;
   /** Delete remote files that are gone here (not the excluded ones). */
   deleteMissing?: boolean;
   session?: SshSession | undefined;
@@ -39,7 +44,9 @@ export function rsyncArgs(job: RsyncJob): string[] {
     '--archive',
     '--compress',
     // rsync 3.2.3's --mkpath is not everywhere; the remote shell makes the folder.
-    `--rsync-path=mkdir -p ${shellQuote(job.remote)} && rsync`,
+    ...(job.createRemote === false
+      ? []
+      : [`--rsync-path=mkdir -p ${shellQuote(job.remote)} && rsync`]),
     '--exclude=.git/',
     '--exclude-from=-',
     ...(job.deleteMissing ? ['--delete'] : []),
@@ -53,7 +60,6 @@ export function rsyncArgs(job: RsyncJob): string[] {
 /** Runs rsync; throws SshError naming the host and the command when it fails. */
 export function rsync(job: RsyncJob, timeoutMs = 600_000): Promise<void> {
   const args = rsyncArgs(job);
-  const excludes = (job.exclude ?? []).map((p) => `/${p.replace(/^\/+/, '')}`);
   return new Promise((resolve, reject) => {
     const child = spawn('rsync', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
@@ -86,7 +92,16 @@ export function rsync(job: RsyncJob, timeoutMs = 600_000): Promise<void> {
         );
     });
     child.stdin.on('error', () => {});
-    child.stdin.end(excludes.join('\n') + (excludes.length ? '\n' : ''));
+    Promise.resolve(job.exclude ?? []).then(
+      (list) => {
+        const excludes = list.map((p) => `/${p.replace(/^\/+/, '')}`);
+        child.stdin.end(excludes.join('\n') + (excludes.length ? '\n' : ''));
+      },
+      (e: unknown) => {
+        stderr += `\n${(e as Error).message}`;
+        child.kill('SIGKILL');
+      },
+    );
   });
 }
 

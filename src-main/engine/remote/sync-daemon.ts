@@ -44,8 +44,10 @@ async function ignoreFor(folder: SyncFolder): Promise<(path: string) => boolean>
 
 class SyncDaemon {
   private session: SshSession | undefined;
+  private connecting: Promise<SshSession> | undefined;
   private readonly status = new Map<string, FolderStatus>();
   private readonly dirty = new Set<string>();
+  private readonly synced = new Set<string>();
   private readonly running = new Set<string>();
   private readonly watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -82,11 +84,20 @@ class SyncDaemon {
     }, BATCH_MS);
   }
 
-  private async connection(): Promise<SshSession> {
-    if (this.session?.alive()) return this.session;
-    await this.session?.close();
-    this.session = await SshSession.open(this.plan.target);
-    return this.session;
+  /** The shared connection; folders syncing at once wait for the same one rather than each opening their own. */
+  private connection(): Promise<SshSession> {
+    if (this.session?.alive()) return Promise.resolve(this.session);
+    this.connecting ??= (async () => {
+      try {
+        await this.session?.close();
+        this.session = undefined;
+        this.session = await SshSession.open(this.plan.target);
+        return this.session;
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
   }
 
   private async run(name: string): Promise<void> {
@@ -95,11 +106,14 @@ class SyncDaemon {
     this.running.add(name);
     await this.set(name, { state: 'syncing', reason: undefined });
     try {
-      await syncFolder(folder, this.plan.target, await this.connection());
+      // `up` made the folders; a deleted one is made again on the retry.
+      await syncFolder(folder, this.plan.target, await this.connection(), !this.synced.has(name));
+      this.synced.add(name);
       // A change during the copy may have been missed by it: the next run picks it up.
       if (!this.dirty.has(name))
         await this.set(name, { state: 'in-sync', syncedAt: new Date().toISOString() });
     } catch (e) {
+      this.synced.delete(name);
       this.fail(name, (e as Error).message);
       setTimeout(() => this.schedule(name), RETRY_MS).unref();
     } finally {
@@ -131,6 +145,7 @@ class SyncDaemon {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     await Promise.all(this.watchers.map((w) => w.close()));
+    await this.connecting?.catch(() => undefined);
     await this.session?.close();
     await rm(this.paths.pid, { force: true });
   }

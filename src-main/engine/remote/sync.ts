@@ -96,6 +96,7 @@ export async function syncFolder(
   folder: SyncFolder,
   target: SshTarget,
   session?: SshSession,
+  createRemote = true,
 ): Promise<void> {
   const exists = await access(folder.local).then(
     () => true,
@@ -109,8 +110,9 @@ export async function syncFolder(
     target,
     local: folder.local,
     remote: folder.remote,
-    exclude: folder.kind === 'repo' ? await gitIgnored(folder.local) : [],
+    exclude: folder.kind === 'repo' ? gitIgnored(folder.local) : [],
     deleteMissing: true,
+    createRemote,
     session,
   });
 }

@@ -1,0 +1,156 @@
+/**
+ * The remote provider for real: DOCKER_HOST=ssh://USER@10.203.14.2:2222, a
+ * second engine and an sshd in a network namespace (scripts/remote-engine.sh),
+ * reached through the system ssh. The remote user's home is not this
+ * sandbox, so a container sees a file only if sync carried it there. Torn
+ * down by the script: dockerd and sshd by their pid files, then the namespace.
+ */
+import { readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, run, sleep } from './support/dusty.js';
+import {
+  getSite,
+  REMOTE_IP,
+  REMOTE_STATE,
+  RemoteSandbox,
+  remoteEngine,
+  siteUntil,
+} from './support/remote.js';
+
+const box = new RemoteSandbox('e2eremote');
+
+const alive = (pid: number | undefined) => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+beforeAll(async () => {
+  ok(await remoteEngine('up'), 'scripts/remote-engine.sh up');
+  await box.configure();
+  ok(await box.dusty('up', '--timeout', '240'), 'dusty up');
+}, 600_000);
+
+afterAll(async () => {
+  // The sync process is Dusty's child: end it by its pid; the engine goes with the script.
+  const pid = box.syncPid();
+  if (alive(pid)) process.kill(pid!, 'SIGTERM');
+  await remoteEngine('down');
+  box.destroy();
+}, 300_000);
+
+describe('a remote engine over ssh', () => {
+  it('mounts only the copies on the remote host, and points host names at it', () => {
+    const doc = load(box.composeFile()) as { services: Record<string, { volumes?: string[] }> };
+    const sources = Object.values(doc.services)
+      .flatMap((s) => s.volumes ?? [])
+      .map((v) => v.split(':')[0]!)
+      .filter((src) => src.startsWith('/'));
+    expect(sources.length).toBeGreaterThanOrEqual(4);
+    for (const src of sources) expect(src.startsWith(`${box.remoteRoot}/`)).toBe(true);
+    expect(box.composeFile()).not.toContain(box.dir);
+    expect(sources).toContain(`${box.remoteRoot}/repos/github.com/e2e-remote/site`);
+    expect(sources).toContain(`${box.remoteRoot}/repos/github.com/e2e-remote/tools`);
+    expect(readFileSync(box.env.DUSTY_HOSTS_FILE!, 'utf8')).toContain(
+      `${REMOTE_IP} site.remote.test`,
+    );
+  });
+
+  it('serves the synced code, not .git nor what the repo ignores', async () => {
+    expect((await getSite('/index.html')).body).toBe('first version\n');
+    const lib = ok(
+      await box.docker('exec', `${box.project}_site_1`, 'cat', '/opt/tools/tool.sh'),
+      'docker exec over ssh',
+    );
+    expect(lib.stdout).toBe('echo tool v1\n');
+    await writeFile(join(box.site, 'secret.env'), 'TOKEN=do-not-ship\n');
+    await writeFile(join(box.site, 'visible.txt'), 'shipped\n');
+    expect((await siteUntil('/visible.txt', (r) => r.status === 200)).body).toBe('shipped\n');
+    expect((await getSite('/secret.env')).status).toBe(404);
+    const copy = `${box.remoteRoot}/repos/github.com/e2e-remote/site`;
+    const listing = ok(await box.ssh(`ls -A ${copy}`), 'ls on the remote host').stdout;
+    expect(listing.split('\n')).not.toContain('.git');
+    expect(listing.split('\n')).not.toContain('secret.env');
+  });
+
+  it('carries each edit, new file, deletion and rename into the running container', async () => {
+    await writeFile(join(box.site, 'index.html'), 'second version\n');
+    const edited = await siteUntil('/index.html', (r) => r.body === 'second version\n');
+    expect(edited.body).toBe('second version\n');
+
+    await writeFile(join(box.site, 'added.txt'), 'a new file\n');
+    expect((await siteUntil('/added.txt', (r) => r.status === 200)).body).toBe('a new file\n');
+
+    await rm(join(box.site, 'gone.txt'));
+    expect((await siteUntil('/gone.txt', (r) => r.status === 404)).status).toBe(404);
+
+    await rename(join(box.site, 'old-name.txt'), join(box.site, 'new-name.txt'));
+    expect((await siteUntil('/new-name.txt', (r) => r.status === 200)).body).toBe(
+      'renamed content\n',
+    );
+    expect((await siteUntil('/old-name.txt', (r) => r.status === 404)).status).toBe(404);
+
+    // The lib's repo is watched too.
+    await writeFile(join(box.tools, 'tool.sh'), 'echo tool v2\n');
+    const deadline = Date.now() + 15_000;
+    let seen = '';
+    while (Date.now() < deadline && seen !== 'echo tool v2\n') {
+      seen = (await box.docker('exec', `${box.project}_site_1`, 'cat', '/opt/tools/tool.sh'))
+        .stdout;
+      if (seen !== 'echo tool v2\n') await sleep(200);
+    }
+    expect(seen).toBe('echo tool v2\n');
+  });
+
+  it('never copies a file made on the remote side back here', async () => {
+    ok(
+      await box.docker('exec', `${box.project}_site_1`, 'sh', '-c', 'echo gen > /srv/site/gen.out'),
+      'a file made in the container',
+    );
+    await writeFile(join(box.site, 'after-gen.txt'), 'x\n');
+    await siteUntil('/after-gen.txt', (r) => r.status === 200);
+    await sleep(500);
+    expect(() => readFileSync(join(box.site, 'gen.out'))).toThrow(/ENOENT/);
+  });
+
+  it('status shows each repo in sync', async () => {
+    const out = (await box.must('status')).stdout;
+    expect(out).toMatch(/github\.com\/e2e-remote\/site\s+in sync/);
+    expect(out).toMatch(/github\.com\/e2e-remote\/tools\s+in sync/);
+  });
+
+  it('stop ends the watcher; a lost connection stops up naming the host; up again resumes', async () => {
+    const pid = box.syncPid();
+    expect(alive(pid)).toBe(true);
+    await box.must('stop');
+    expect(alive(pid)).toBe(false);
+    expect(box.syncPid()).toBeUndefined();
+    await writeFile(join(box.site, 'while-stopped.txt'), 'written while stopped\n');
+    await sleep(1500);
+    const copy = `${box.remoteRoot}/repos/github.com/e2e-remote/site/while-stopped.txt`;
+    expect((await box.ssh(`test -e ${copy}`)).code).toBe(1);
+
+    // The connection goes: the shared ssh connection closes and sshd stops listening.
+    await run('ssh', ['-O', 'exit', REMOTE_IP], { env: box.env });
+    process.kill(Number(readFileSync(`${REMOTE_STATE}/sshd.pid`, 'utf8')), 'SIGTERM');
+    await sleep(300);
+    const failed = await box.dusty('up');
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain(REMOTE_IP);
+    expect(failed.stderr).toMatch(/`[^`]+` failed/);
+
+    ok(await remoteEngine('up'), 'sshd back');
+    ok(await box.dusty('up', '--timeout', '240'), 'dusty up again');
+    expect((await siteUntil('/while-stopped.txt', (r) => r.status === 200)).body).toBe(
+      'written while stopped\n',
+    );
+    expect(alive(box.syncPid())).toBe(true);
+  });
+});

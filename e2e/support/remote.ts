@@ -1,0 +1,173 @@
+/**
+ * A remote Docker host on this machine for the remote-provider tests:
+ * scripts/remote-engine.sh (a network namespace, an sshd with its own key and
+ * user, a second dockerd), and a small specs repo of one app and one lib
+ * whose repos are git checkouts in a sandbox the remote side never sees.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ok, ROOT, run, type RunResult } from './dusty.js';
+
+export const REMOTE_STATE = '/var/tmp/dusty-remote-e2e';
+export const REMOTE_IP = '10.203.14.2';
+export const REMOTE_USER = 'dusty-remote-e2e';
+export const DOCKER_HOST = `ssh://${REMOTE_USER}@${REMOTE_IP}:2222`;
+export const SITE_PORT = 8080;
+export const SITE_HOST = 'site.remote.test';
+
+export const remoteEngine = (action: 'up' | 'down') =>
+  run('bash', [join(ROOT, 'scripts/remote-engine.sh'), action], { timeoutMs: 300_000 });
+
+const SPECS: Record<string, string> = {
+  'apps/site.yml': `repo: github.com/e2e-remote/site
+mount: /srv/site
+image: dusty-busybox:local
+depends:
+  libs:
+    - tools
+host_forwarding:
+  - host_name: ${SITE_HOST}
+    host_port: ${SITE_PORT}
+    container_port: 8000
+commands:
+  always:
+    - httpd -f -p 8000 -h /srv/site
+`,
+  'libs/tools.yml': `repo: github.com/e2e-remote/tools
+mount: /opt/tools
+`,
+  'bundles/site.yml': `description: one app served over http, with a lib
+apps:
+  - site
+`,
+};
+
+function gitRepo(dir: string, files: Record<string, string>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.email=e2e@dusty.test', '-c', 'user.name=e2e', 'commit', '-qm', 'init');
+}
+
+/** One person's Dusty using the remote engine, with its own home, project and hosts file. */
+export class RemoteSandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), 'dusty-remote-'));
+  readonly home = join(this.dir, 'home');
+  readonly site = join(this.dir, 'repos', 'site');
+  readonly tools = join(this.dir, 'repos', 'tools');
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly project: string) {
+    for (const [f, text] of Object.entries(SPECS)) {
+      mkdirSync(join(this.dir, 'specs', f, '..'), { recursive: true });
+      writeFileSync(join(this.dir, 'specs', f), text);
+    }
+    mkdirSync(join(this.dir, 'specs', 'services'), { recursive: true });
+    gitRepo(this.site, {
+      'index.html': 'first version\n',
+      'old-name.txt': 'renamed content\n',
+      'gone.txt': 'about to be deleted\n',
+      '.gitignore': 'secret.env\nbuild/\n',
+    });
+    gitRepo(this.tools, { 'tool.sh': 'echo tool v1\n' });
+    writeFileSync(join(this.dir, 'hosts'), '127.0.0.1 localhost\n');
+    this.env = {
+      ...process.env,
+      // The ssh the remote-engine script wrote: its key, known host and user (see the script).
+      PATH: `${REMOTE_STATE}/bin:${process.env.PATH ?? ''}`,
+      DOCKER_HOST,
+      DUSTY_HOME: this.home,
+      DUSTY_PROJECT: project,
+      DUSTY_HOSTS_FILE: join(this.dir, 'hosts'),
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    };
+  }
+
+  /** Where sync puts everything for this project on the remote host (remote_dir's default). */
+  get remoteRoot(): string {
+    return `${REMOTE_STATE}/home/.dusty-remote/${this.project}`;
+  }
+
+  dusty(...args: string[]): Promise<RunResult> {
+    return run('node', [join(ROOT, 'bin', 'dusty.js'), ...args], {
+      env: this.env,
+      timeoutMs: 400_000,
+    });
+  }
+
+  async must(...args: string[]): Promise<RunResult> {
+    return ok(await this.dusty(...args), `dusty ${args.join(' ')}`);
+  }
+
+  async configure(): Promise<void> {
+    await this.must('config', 'set', 'specs_repo', join(this.dir, 'specs'));
+    await this.must('config', 'set', 'nginx_image', 'dusty-nginx:local');
+    await this.must('repos', 'from', join(this.dir, 'repos'));
+    await this.must('bundles', 'activate', 'site');
+  }
+
+  /** A command on the remote host, as the person's ssh runs it. */
+  ssh(command: string): Promise<RunResult> {
+    return run('ssh', [`${REMOTE_USER}@${REMOTE_IP}`, command], { env: this.env });
+  }
+
+  docker(...args: string[]): Promise<RunResult> {
+    return run('docker', args, { env: this.env });
+  }
+
+  composeFile(): string {
+    return readFileSync(join(this.home, 'compiled', 'docker-compose.yml'), 'utf8');
+  }
+
+  syncPid(): number | undefined {
+    try {
+      return Number(readFileSync(join(this.home, 'sync', `${this.project}.pid`), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  destroy(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** GETs a path of the site through the router on the remote host, by host name. */
+export function getSite(path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host: REMOTE_IP, port: SITE_PORT, path, headers: { Host: SITE_HOST }, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', (e) => resolve({ status: 0, body: e.message }));
+    req.end();
+  });
+}
+
+/** Polls until `want` holds (a synced change takes a moment); returns the last answer and the time taken. */
+export async function siteUntil(
+  path: string,
+  want: (r: { status: number; body: string }) => boolean,
+  timeoutMs = 15_000,
+): Promise<{ status: number; body: string; ms: number }> {
+  const start = Date.now();
+  for (;;) {
+    const r = await getSite(path);
+    if (want(r) || Date.now() - start > timeoutMs) return { ...r, ms: Date.now() - start };
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
