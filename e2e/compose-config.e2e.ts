@@ -158,8 +158,9 @@ describe('synthetic specs', () => {
         '  - {host_name: db.localhost, host_port: 6379, container_port: 6379, type: stream}',
       ].join('\n'),
     });
-    const text = expectComposeAccepts('stream', { specs });
+    const text = expectComposeAccepts('stream', { specs, https: true });
     expect(text).toContain('127.0.0.1:5432:5432');
+    expect(text).toContain('127.0.0.1:443:443');
   });
 
   it('compose accepts services written with Compose file format 1 keys', () => {

@@ -9,8 +9,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # --- Debian packages ---------------------------------------------------------
 # openssh-server, openssh-client, rsync: the remote-engine provider and its e2e test (scripts/remote-engine.sh);
 # python3-paramiko: docker-compose 1.29 imports it for any ssh:// DOCKER_HOST (it still runs the system ssh).
+# libnss3-tools: certutil, to trust the local HTTPS CA in Chromium and Firefox profiles.
 pkgs=(docker.io docker-compose git debootstrap busybox-static chromium curl iproute2 ca-certificates
-  openssh-server openssh-client rsync python3-paramiko)
+  openssh-server openssh-client rsync python3-paramiko libnss3-tools)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -60,6 +60,12 @@ const CONFIG_FIELDS = {
     description: "memory in MB for a VM Dusty creates (empty: the provider's default)",
     label: 'VM memory (MB)',
   },
+  https: {
+    // Every http forwarding over TLS too, with certificates from Dusty's local CA.
+    schema: z.boolean().default(true),
+    description: 'serve http forwardings over TLS too, from a local CA (true/false)',
+    label: 'HTTPS',
+  },
 } as const;
 
 type Fields = typeof CONFIG_FIELDS;
@@ -92,7 +98,7 @@ export function isConfigKey(key: string): key is ConfigKey {
 export function parseConfigValue(key: ConfigKey, raw: string): Config[ConfigKey] {
   const shape = ConfigSchema.shape[key];
   const value: unknown =
-    key === 'pull_repos'
+    key === 'pull_repos' || key === 'https'
       ? (({ true: true, false: false } as Record<string, boolean>)[raw] ?? raw)
       : raw;
   const r = shape.safeParse(value);

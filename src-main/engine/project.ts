@@ -128,6 +128,7 @@ export class Project {
       nginxImage: config.nginx_image,
       platform,
       project: projectName(),
+      https: config.https,
     });
     return { validation, output, repos, platform };
   }

@@ -17,6 +17,9 @@ export interface CommandResult {
 export interface RunOptions {
   timeoutMs?: number;
   env?: Record<string, string | undefined>;
+  /** Run as this user and group (root only): what root does in a person's home stays theirs. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs a program and reports how it ended; never throws for a non-zero exit. */
@@ -38,6 +41,8 @@ export class ExecRunner implements CommandRunner {
           timeout: options.timeoutMs ?? 120_000,
           maxBuffer: 64 * 1024 * 1024,
           encoding: 'utf8',
+          ...(options.uid !== undefined ? { uid: options.uid } : {}),
+          ...(options.gid !== undefined ? { gid: options.gid } : {}),
         },
         (err, stdout, stderr) => {
           if (!err) return resolve({ code: 0, stdout, stderr });

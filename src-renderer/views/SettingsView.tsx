@@ -97,7 +97,7 @@ export function SettingsView() {
                     <option key={p}>{p}</option>
                   ))}
                 </select>
-              ) : key === 'pull_repos' ? (
+              ) : key === 'pull_repos' || key === 'https' ? (
                 <select
                   id={`cfg-${key}`}
                   value={draft[key] ?? ''}

@@ -34,6 +34,12 @@ export const HostForwardingSchema = z.looseObject({
   host_port: port,
   container_port: port,
   type: z.enum(['http', 'stream'], { error: "expected 'http' or 'stream'" }).default('http'),
+  /**
+   * Dusty's extension: the host port the router serves this http forwarding
+   * on over TLS. Without it, a forwarding on port 80 is served on 443 and
+   * others only over plain HTTP.
+   */
+  https_port: port.optional(),
 });
 export type HostForwarding = z.infer<typeof HostForwardingSchema>;
 

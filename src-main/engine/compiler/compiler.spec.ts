@@ -643,3 +643,69 @@ describe('what the original Dusty did with an app container', () => {
     ]);
   });
 });
+
+describe('https', () => {
+  const specs = () =>
+    specsFrom({
+      'bundles/b.yml': 'apps: [a, b]\n',
+      'apps/a.yml':
+        'image: x\nhost_forwarding: [{host_name: a.demo.test, host_port: 80, container_port: 1}, {host_name: a.demo.test, host_port: 8080, https_port: 8443, container_port: 2}, {host_name: plain.demo.test, host_port: 8081, container_port: 3}]\n',
+      'apps/b.yml':
+        'image: x\nhost_forwarding: [{host_name: db.demo.test, host_port: 5432, container_port: 5432, type: stream}]\n',
+    });
+
+  it('serves a port-80 forwarding on 443 and others on their https_port, plain HTTP kept', () => {
+    const out = compile(input(specs(), { https: true }));
+    const router = services(out.compose)['dusty-router']!;
+    expect(router.ports).toEqual([
+      '127.0.0.1:80:80',
+      '127.0.0.1:443:443',
+      '127.0.0.1:5432:5432',
+      '127.0.0.1:8080:8080',
+      '127.0.0.1:8081:8081',
+      '127.0.0.1:8443:8443',
+    ]);
+    expect(router.volumes).toContain('/home/u/.config/dusty/tls/router:/etc/dusty-tls:ro');
+    expect(router.volumes!.join(' ')).not.toMatch(/ca-key|\/tls:/);
+    expect(out.tlsNames).toEqual(['a.demo.test']);
+    expect(out.nginx).toContain('listen 443 ssl;');
+    expect(out.nginx).toContain('listen 8443 ssl;');
+    expect(out.nginx).toContain('listen 80;');
+    expect(out.nginx).toContain('listen 8080;');
+    expect(out.nginx).not.toContain('listen 8081 ssl');
+    expect(out.nginx).toContain('ssl_certificate /etc/dusty-tls/cert.pem;');
+    expect(out.nginx).toMatch(/listen 443 ssl default_server;\n\s+ssl_reject_handshake on;/);
+    const tls8443 = out.nginx.slice(out.nginx.indexOf('listen 8443 ssl;'));
+    expect(tls8443).toContain('set $dusty_upstream http://a:2;');
+    expect(out.containers.find((c) => c.name === 'a')!.urls).toEqual([
+      'http://a.demo.test',
+      'http://a.demo.test:8080',
+      'http://plain.demo.test:8081',
+      'https://a.demo.test',
+      'https://a.demo.test:8443',
+    ]);
+  });
+
+  it('adds nothing when https is off', () => {
+    const out = compile(input(specs(), { https: false }));
+    const router = services(out.compose)['dusty-router']!;
+    expect(router.ports).not.toContain('127.0.0.1:443:443');
+    expect(router.ports).not.toContain('127.0.0.1:8443:8443');
+    expect(router.volumes!.join(' ')).not.toContain('tls');
+    expect(out.nginx).not.toContain('ssl');
+    expect(out.tlsNames).toEqual([]);
+  });
+
+  it('leaves 443 alone, with a warning, when a forwarding uses it as a plain port', () => {
+    const s = specsFrom({
+      'bundles/b.yml': 'apps: [a]\n',
+      'apps/a.yml':
+        'image: x\nhost_forwarding: [{host_name: a.test, host_port: 80, container_port: 1}, {host_name: b.test, host_port: 443, container_port: 2}]\n',
+    });
+    const out = compile(input(s, { https: true }));
+    expect(out.nginx).not.toContain('ssl');
+    expect(out.warnings.map((w) => w.message)).toEqual([
+      'a.test is not served over TLS on 443: port 443 is a plain host_port; give it an https_port',
+    ]);
+  });
+});

@@ -8,7 +8,13 @@ import type { App, Specs } from '../../../src-shared/specs/schema.js';
 import type { SshTarget } from '../../platform/ssh.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { libsInInstallOrder, type Closure } from './closure.js';
-import { ROUTER_CONF_DIR, routerCommand, type Forward } from './nginx.js';
+import {
+  ROUTER_CONF_DIR,
+  ROUTER_TLS_DIR,
+  routerCommand,
+  type Forward,
+  type TlsForward,
+} from './nginx.js';
 import { ASSETS_IN_CONTAINER, buildStartScript } from './start-script.js';
 
 export const NETWORK = 'dusty';
@@ -52,6 +58,8 @@ export interface ComposeInput {
   forwards: Forward[];
   /** The Compose project name; containers are named `<project>_<name>_1` under Compose v1 and v2. */
   project?: string | undefined;
+  /** Forwardings also served over TLS (none when https is off). */
+  tls: TlsForward[];
 }
 
 type Service = Record<string, unknown>;
@@ -161,7 +169,9 @@ export function buildCompose(
   };
 
   const hostNames = new Set(input.forwards.map((f) => f.host_name));
-  const routerPorts = [...new Set(input.forwards.map((f) => f.host_port))].sort((a, b) => a - b);
+  const routerPorts = [
+    ...new Set([...input.forwards.map((f) => f.host_port), ...input.tls.map((t) => t.port)]),
+  ].sort((a, b) => a - b);
   services[ROUTER_NAME] = {
     image: input.nginxImage,
     command: routerCommand().map(literal),
@@ -170,7 +180,11 @@ export function buildCompose(
     ports: routerPorts.map((p) =>
       platform.publishAddress ? `${platform.publishAddress}:${p}:${p}` : `${p}:${p}`,
     ),
-    volumes: [`${platform.dustyDir}/compiled:${ROUTER_CONF_DIR}:ro`],
+    volumes: [
+      `${platform.dustyDir}/compiled:${ROUTER_CONF_DIR}:ro`,
+      // Only the router's certificate and key: the CA's key stays out of every container.
+      ...(input.tls.length ? [`${platform.dustyDir}/tls/router:${ROUTER_TLS_DIR}:ro`] : []),
+    ],
   };
 
   for (const name of closure.apps) {

@@ -9,7 +9,7 @@ import { ROUTER_NAME } from '../specs/validate.js';
 import { computeClosure, type Closure } from './closure.js';
 import { buildCompose, LABEL, type PlatformFacts } from './compose.js';
 import { buildHostsSection, hostsEntries } from './hosts.js';
-import { buildNginxConf, type Forward } from './nginx.js';
+import { buildNginxConf, tlsForwards, type Forward, type TlsForward } from './nginx.js';
 
 export { LABEL, NETWORK, type PlatformFacts } from './compose.js';
 export { computeClosure, type Closure } from './closure.js';
@@ -24,6 +24,8 @@ export interface CompileInput {
   platform: PlatformFacts;
   /** The Compose project name (default `dusty`), which names the containers. */
   project?: string | undefined;
+  /** Serve http forwardings over TLS too (config `https`). */
+  https?: boolean;
 }
 
 /** What one container will be, for people and for the engine. */
@@ -41,12 +43,19 @@ export interface CompileOutput {
   nginx: string;
   hosts: string;
   hostsEntries: { ip: string; hostname: string }[];
+  /** Host names the router serves over TLS: its certificate must name each. */
+  tlsNames: string[];
   closure: Closure;
   containers: ContainerPlan[];
   /** Required assets without a value, as `{asset, app}`; `up` refuses to start with any. */
   missingAssets: { asset: string; owner: string; path: string }[];
   warnings: Problem[];
 }
+
+const httpsUrls = (tls: TlsForward[], app: string) =>
+  tls
+    .filter((t) => t.forward.app === app)
+    .map((t) => `https://${t.forward.host_name}${t.port === 443 ? '' : `:${t.port}`}`);
 
 /** Compiles the active bundles into docker-compose.yml, nginx.conf and the hosts section. */
 export function compile(input: CompileInput): CompileOutput {
@@ -57,7 +66,14 @@ export function compile(input: CompileInput): CompileOutput {
   const forwards: Forward[] = closure.apps.flatMap((app) =>
     input.specs.apps[app]!.spec.host_forwarding.map((f) => ({ ...f, app })),
   );
-  const { doc } = buildCompose({ ...input, closure, forwards }, warn);
+  const { tls, skipped } = input.https ? tlsForwards(forwards) : { tls: [], skipped: [] };
+  for (const f of skipped)
+    warn(
+      input.specs.apps[f.app]!.file,
+      'host_forwarding',
+      `${f.host_name} is not served over TLS on 443: port 443 is a plain host_port; give it an https_port`,
+    );
+  const { doc } = buildCompose({ ...input, closure, forwards, tls }, warn);
   const entries = hostsEntries(
     forwards.map((f) => f.host_name),
     input.platform.engineAddress,
@@ -69,7 +85,10 @@ export function compile(input: CompileInput): CompileOutput {
       name,
       kind: labels[LABEL.kind] as ContainerPlan['kind'],
       image: typeof svc.image === 'string' ? svc.image : `built from ${JSON.stringify(svc.build)}`,
-      urls: name === ROUTER_NAME ? [] : (labels[LABEL.urls]?.split(' ') ?? []),
+      urls:
+        name === ROUTER_NAME
+          ? []
+          : [...(labels[LABEL.urls]?.split(' ') ?? []), ...httpsUrls(tls, name)],
       dependsOn: (svc.depends_on as string[] | undefined) ?? [],
       mounts: ((svc.volumes as unknown[] | undefined) ?? []).map(String),
     };
@@ -89,9 +108,10 @@ export function compile(input: CompileInput): CompileOutput {
         missingAssets.push({ asset: a.name, owner, path: a.path });
   return {
     compose: dump(doc, { lineWidth: -1, noRefs: true, quotingType: '"' }),
-    nginx: buildNginxConf(forwards),
+    nginx: buildNginxConf(forwards, tls),
     hosts: buildHostsSection(entries),
     hostsEntries: entries,
+    tlsNames: [...new Set(tls.map((t) => t.forward.host_name))].sort(),
     closure,
     containers,
     missingAssets,

@@ -12,6 +12,8 @@ import type { Project } from '../project.js';
 import { listContainers } from '../runtime/containers.js';
 import { dustyVersion } from '../../version.js';
 import { REDACTED, redactText } from './redact.js';
+import { readCa, tlsPaths } from '../tls/ca.js';
+import { caTrusted } from '../tls/router-tls.js';
 
 export const DEFAULT_AUDIT_LOG = HELPER_DEFAULTS.auditLog;
 
@@ -134,6 +136,22 @@ export async function buildDump(deps: DumpDeps): Promise<string> {
       for (const c of cs)
         lines.push(`${c.name}: ${c.state}${c.health ? ` (${c.health})` : ''} ${c.containerName}`);
       if (!cs.length) lines.push('(none)');
+    },
+    (e) => lines.push(why(e)),
+  );
+
+  section('HTTPS (the CA key is never read here)');
+  await attempt(
+    async () => {
+      const paths = tlsPaths(store.home);
+      const ca = await readCa(paths);
+      if (!ca) return lines.push('(no local CA yet)');
+      lines.push(`CA: ${ca.subject}`, `CA SHA-256: ${ca.fingerprint}`);
+      lines.push(
+        `CA permits: ${ca.permitted.join(', ')}`,
+        `CA valid until: ${ca.notAfter.toISOString()}`,
+      );
+      lines.push(`trusted: ${(await caTrusted(paths, ca)) ? 'yes' : 'no'}`);
     },
     (e) => lines.push(why(e)),
   );

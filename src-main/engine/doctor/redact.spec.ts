@@ -23,6 +23,16 @@ describe('redaction', () => {
     expect(out).not.toContain('pw1');
     expect(out).toContain('x=1');
   });
+
+  it('removes PEM private keys, whole or cut off, and keeps certificates', () => {
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const key = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----';
+    const ec = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n';
+    const out = redactText(`${cert}\n${key}\nafter\n${ec}`);
+    expect(out).toContain(cert);
+    expect(out).toContain('after');
+    expect(out).not.toMatch(/MIGHAgEAMBMGByqGSM49|MHcCAQEEIB/);
+  });
 });
 
 describe('hosts section check', () => {

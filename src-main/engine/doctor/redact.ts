@@ -23,6 +23,14 @@ export function redactSecretAssignments(text: string): string {
   );
 }
 
+/** Removes PEM private-key blocks (the CA's or the router's key pasted into a log or an asset). */
+export function redactPrivateKeys(text: string): string {
+  return text.replace(
+    /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
+    `-----BEGIN $1PRIVATE KEY----- ${REDACTED}`,
+  );
+}
+
 /**
  * Everything a dump prints goes through this: URL credentials, secret-looking
  * assignments, and every known secret value (env override values, asset
@@ -35,5 +43,5 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     (a, b) => b.length - a.length,
   );
   for (const v of values) out = out.split(v).join(REDACTED);
-  return redactSecretAssignments(redactUrls(out));
+  return redactSecretAssignments(redactUrls(redactPrivateKeys(out)));
 }

@@ -22,6 +22,7 @@ import { syncRepos, type SyncEvent } from '../repos/repos.js';
 import { DustyError, type CompiledProject, type Project } from '../project.js';
 import { writeFileAtomic } from '../state/files.js';
 import { Steps } from '../ops-lock/steps.js';
+import { prepareRouterTls } from '../tls/router-tls.js';
 import { lastLogLines, listContainers, type ContainerState } from './containers.js';
 import { findBrokenState, heal, projectNetwork } from './heal.js';
 import { RemoteCopy } from '../remote/remote-up.js';
@@ -221,6 +222,14 @@ async function apply(
   const previousNginx = await readFile(join(store.compiledDir, 'nginx.conf'), 'utf8').catch(
     () => '',
   );
+  // The router's certificate before its config: nginx refuses to start without it.
+  let leafChanged = false;
+  if (output.tlsNames.length) {
+    onEvent({ type: 'step', message: 'preparing the router certificate' });
+    const tls = await prepareRouterTls(store.home, compiled.validation.specs, output.tlsNames);
+    for (const message of tls.warnings) onEvent({ type: 'warning', message });
+    leafChanged = tls.leafChanged;
+  }
   await project.writeCompiled(output);
   await Promise.all([
     mkdir(store.persistDir, { recursive: true }),
@@ -254,7 +263,8 @@ async function apply(
         if (!withUrls.has(name) && !health) recorder.endIfOpen(name, 'ready', at, 'running');
       },
     );
-    if (previousNginx && previousNginx !== output.nginx) await reloadRouter(docker);
+    if (previousNginx && (previousNginx !== output.nginx || leafChanged))
+      await reloadRouter(docker);
   } finally {
     watch.close();
   }

@@ -575,6 +575,59 @@ describe('host_forwarding', () => {
       ),
     ]);
   });
+
+  it('accepts https_port, Dusty extension, on http forwardings', () => {
+    expect(
+      problemsOf(
+        app('apps/one.yml', [
+          '{host_name: a.test, host_port: 8080, https_port: 8443, container_port: 1}',
+          '{host_name: a.test, host_port: 80, https_port: 9443, container_port: 1}',
+        ]),
+        app('apps/two.yml', [
+          '{host_name: b.test, host_port: 8080, https_port: 8443, container_port: 2}',
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses an https_port out of range', () => {
+    expect(
+      problemsOf(
+        app('apps/one.yml', [
+          '{host_name: a.test, host_port: 8083, https_port: 0, container_port: 1}',
+        ]),
+      ),
+    ).toEqual([error('apps/one.yml', 'host_forwarding[0].https_port', PORT_MESSAGE)]);
+  });
+
+  it('refuses https_port on a stream, on a plain port, or twice for one name', () => {
+    expect(
+      problemsOf(
+        app('apps/one.yml', [
+          '{host_name: a.test, host_port: 5432, https_port: 5433, container_port: 1, type: stream}',
+          '{host_name: a.test, host_port: 8080, https_port: 8080, container_port: 1}',
+          '{host_name: a.test, host_port: 8081, https_port: 8443, container_port: 1}',
+          '{host_name: a.test, host_port: 8082, https_port: 8443, container_port: 1}',
+        ]),
+      ),
+    ).toEqual([
+      error(
+        'apps/one.yml',
+        'host_forwarding[0].https_port',
+        'https_port applies only to http forwardings',
+      ),
+      error(
+        'apps/one.yml',
+        'host_forwarding[1].https_port',
+        'https_port 8080 is also a plain host_port (apps/one.yml: host_forwarding[1]); the router cannot serve TLS and plain text on one port',
+      ),
+      error(
+        'apps/one.yml',
+        'host_forwarding[3].https_port',
+        'a.test:8443 is already served over TLS by apps/one.yml: host_forwarding[2]',
+      ),
+    ]);
+  });
 });
 
 describe('container names', () => {

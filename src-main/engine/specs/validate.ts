@@ -484,6 +484,48 @@ function checkForwarding(specs: Specs, conflict: Conflict, warn: Report) {
           stream.where.split(': ')[1]!,
           `stream host_port ${port} is also an http host_port (${http.where}); the router cannot serve both on one port`,
         );
+  checkHttpsPorts(specs, conflict, clash, httpPorts, streamPorts);
+}
+
+/** `https_port` (Dusty's extension): only on http forwardings, on a port nothing else uses. */
+function checkHttpsPorts(
+  specs: Specs,
+  conflict: Conflict,
+  clash: (
+    prev: { where: string; app: string },
+    here: { where: string; app: string },
+    path: string,
+    message: string,
+  ) => void,
+  httpPorts: Map<number, { where: string; app: string }[]>,
+  streamPorts: Map<number, { where: string; app: string }[]>,
+) {
+  const seen = new Map<string, { where: string; app: string }[]>();
+  for (const { name, file, spec } of Object.values(specs.apps)) {
+    spec.host_forwarding.forEach((f, i) => {
+      const at = `host_forwarding[${i}].https_port`;
+      const here = { where: `${file}: host_forwarding[${i}]`, app: name };
+      const port = f.https_port;
+      if (port === undefined) return;
+      if (f.type !== 'http') {
+        conflict('error', file, at, 'https_port applies only to http forwardings', [
+          `apps/${name}`,
+        ]);
+        return;
+      }
+      for (const plain of [...(httpPorts.get(port) ?? []), ...(streamPorts.get(port) ?? [])])
+        clash(
+          plain,
+          here,
+          at,
+          `https_port ${port} is also a plain host_port (${plain.where}); the router cannot serve TLS and plain text on one port`,
+        );
+      const key = `${f.host_name}:${port}`;
+      for (const prev of seen.get(key) ?? [])
+        clash(prev, here, at, `${key} is already served over TLS by ${prev.where}`);
+      seen.set(key, [...(seen.get(key) ?? []), here]);
+    });
+  }
 }
 
 /**

@@ -27,6 +27,7 @@ describe('StateStore', () => {
       publish_address: '',
       remote_dir: '',
       vm_memory_size: '',
+      https: true,
     });
     expect(await store.activeBundles()).toEqual([]);
     expect(await store.envOverrides()).toEqual({});

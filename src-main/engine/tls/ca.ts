@@ -1,0 +1,272 @@
+/**
+ * The person's local certificate authority and the router's certificate.
+ *
+ * The CA lives in DUSTY_HOME/tls (its key mode 600, in a folder mode 700 that
+ * nothing mounts, dumps or backs up). Its certificate carries X.509 name
+ * constraints: it can only sign for the specs' host-name suffixes and
+ * `localhost` and `test`, and for no IP address, so a leaked key cannot
+ * impersonate real sites. The router gets one leaf certificate for every
+ * active host name, in a folder of its own (DUSTY_HOME/tls/router).
+ */
+// tsyringe, which @peculiar/x509 uses, needs the Reflect metadata API first.
+import 'reflect-metadata';
+import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import {
+  GeneralName,
+  GeneralSubtree,
+  GeneralSubtrees,
+  NameConstraints,
+  id_ce_nameConstraints,
+} from '@peculiar/asn1-x509';
+import { CA_COMMON_NAME_PREFIX, CA_ORGANIZATION, suffixCovers } from '../../../src-shared/tls.js';
+import { writeFileAtomic } from '../state/files.js';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+/** Long enough to trust once; a CA is not limited by browsers' leaf rules. */
+const CA_DAYS = 3650;
+/** Browsers refuse leaves valid for more than 398 days; 90 is what public CAs move to. */
+export const LEAF_DAYS = 90;
+/** A leaf this close to its end is replaced at the next `up`. */
+const RENEW_DAYS = 30;
+
+/** Where the TLS files of one DUSTY_HOME are. */
+export interface TlsPaths {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  /** The only folder the router mounts: the leaf and its key. */
+  routerDir: string;
+  leafCert: string;
+  leafKey: string;
+}
+
+export function tlsPaths(home: string): TlsPaths {
+  const dir = join(home, 'tls');
+  const routerDir = join(dir, 'router');
+  return {
+    dir,
+    caCert: join(dir, 'ca.pem'),
+    caKey: join(dir, 'ca-key.pem'),
+    routerDir,
+    leafCert: join(routerDir, 'cert.pem'),
+    leafKey: join(routerDir, 'key.pem'),
+  };
+}
+
+/** What a person (and `dump`) may know about the CA. */
+export interface CaInfo {
+  pem: string;
+  subject: string;
+  /** SHA-256 of the DER certificate, hex. */
+  fingerprint: string;
+  /** The dNSName suffixes the name constraints permit. */
+  permitted: string[];
+  notAfter: Date;
+}
+
+const readText = (path: string) =>
+  readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+
+/** The dNSName suffixes a certificate's name constraints permit (empty when it has none). */
+export function permittedSuffixes(cert: x509.X509Certificate): string[] {
+  const ext = cert.getExtension(id_ce_nameConstraints);
+  if (!ext) return [];
+  const nc = AsnConvert.parse(ext.value, NameConstraints);
+  return (nc.permittedSubtrees ?? []).flatMap((t) => (t.base.dNSName ? [t.base.dNSName] : []));
+}
+
+function describe(cert: x509.X509Certificate): CaInfo {
+  return {
+    pem: cert.toString('pem') + '\n',
+    subject: cert.subject,
+    fingerprint: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
+    permitted: permittedSuffixes(cert),
+    notAfter: cert.notAfter,
+  };
+}
+
+/** The CA as it is on disk, or undefined when there is none yet. */
+export async function readCa(paths: TlsPaths): Promise<CaInfo | undefined> {
+  const pem = await readText(paths.caCert);
+  return pem ? describe(new x509.X509Certificate(pem)) : undefined;
+}
+
+const serial = () => {
+  const b = randomBytes(16);
+  b[0]! &= 0x7f; // a positive INTEGER
+  return b.toString('hex');
+};
+
+const keyPem = async (key: CryptoKey) =>
+  x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY') + '\n';
+
+function nameConstraints(suffixes: readonly string[]): x509.Extension {
+  const subtree = (name: GeneralName) => new GeneralSubtree({ base: name });
+  const nc = new NameConstraints({
+    permittedSubtrees: new GeneralSubtrees(
+      suffixes.map((s) => subtree(new GeneralName({ dNSName: s }))),
+    ),
+    // No IP address at all: the router is reached by name.
+    excludedSubtrees: new GeneralSubtrees([
+      subtree(new GeneralName({ iPAddress: '0.0.0.0/0' })),
+      subtree(new GeneralName({ iPAddress: '::/0' })),
+    ]),
+  });
+  return new x509.Extension(id_ce_nameConstraints, true, AsnConvert.serialize(nc));
+}
+
+/** Makes a new CA for these suffixes, replacing any before it (and so its router certificate). */
+export async function createCa(paths: TlsPaths, suffixes: readonly string[]): Promise<CaInfo> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const now = Date.now();
+  let who = 'unknown';
+  try {
+    who = `${userInfo().username}@${hostname()}`;
+  } catch {
+    // No passwd entry (some containers): the name is only for people to read.
+  }
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: [{ CN: [`${CA_COMMON_NAME_PREFIX} (${who})`] }, { O: [CA_ORGANIZATION] }],
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + CA_DAYS * DAY),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      nameConstraints(suffixes),
+    ],
+  });
+  await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+  // The key first: a certificate without its key would look like a usable CA.
+  await writeFileAtomic(paths.caKey, await keyPem(keys.privateKey), 0o600);
+  await writeFileAtomic(paths.caCert, cert.toString('pem') + '\n', 0o644);
+  return describe(cert);
+}
+
+export interface EnsureCaResult {
+  ca: CaInfo;
+  created: boolean;
+  /** Suffixes the specs need that the existing CA's name constraints do not permit. */
+  outside: string[];
+}
+
+/**
+ * The CA, made when there is none (or its key is gone, or it has expired). An
+ * existing CA is kept even when the specs need suffixes outside it: replacing
+ * it would need trusting again, which the person decides (`dusty https
+ * recreate`).
+ */
+export async function ensureCa(
+  paths: TlsPaths,
+  suffixes: readonly string[],
+): Promise<EnsureCaResult> {
+  const [ca, key] = await Promise.all([readCa(paths), readText(paths.caKey)]);
+  if (ca && key && ca.notAfter.getTime() > Date.now() + RENEW_DAYS * DAY) {
+    const outside = suffixes.filter((s) => !ca.permitted.some((p) => suffixCovers(p, s)));
+    return { ca, created: false, outside };
+  }
+  return { ca: await createCa(paths, suffixes), created: true, outside: [] };
+}
+
+async function loadCaKey(paths: TlsPaths): Promise<CryptoKey> {
+  const pem = await readFile(paths.caKey, 'utf8');
+  const [der] = x509.PemConverter.decode(pem);
+  if (!der) throw new Error(`${paths.caKey} holds no key`);
+  return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
+}
+
+/** The DNS names a leaf certificate is for. */
+function leafNames(cert: x509.X509Certificate): string[] {
+  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  return (san?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value);
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().every((n, i) => n === [...b].sort()[i]);
+
+/** True when the router's certificate is for exactly these names, from this CA, and not near its end. */
+async function leafCurrent(paths: TlsPaths, ca: CaInfo, names: readonly string[]) {
+  const [pem, key] = await Promise.all([readText(paths.leafCert), readText(paths.leafKey)]);
+  if (!pem || !key) return false;
+  try {
+    const leaf = new x509.X509Certificate(pem);
+    const caCert = new x509.X509Certificate(ca.pem);
+    // A crash between writing the key and the certificate leaves a pair that does not match.
+    const keyMatches = Buffer.from(leaf.publicKey.rawData).equals(
+      createPublicKey(key).export({ type: 'spki', format: 'der' }),
+    );
+    return (
+      keyMatches &&
+      sameNames(leafNames(leaf), names) &&
+      leaf.notAfter.getTime() > Date.now() + RENEW_DAYS * DAY &&
+      (await leaf.verify({ publicKey: caCert.publicKey, signatureOnly: true }))
+    );
+  } catch {
+    return false;
+  }
+}
+
+export interface LeafResult {
+  created: boolean;
+  names: string[];
+}
+
+/**
+ * The router's certificate for these host names: reused while the names and
+ * the CA are unchanged, issued anew otherwise. Only names the CA may sign for
+ * are given; a certificate naming others would be refused whole.
+ */
+export async function ensureLeaf(
+  paths: TlsPaths,
+  ca: CaInfo,
+  hostNames: readonly string[],
+): Promise<LeafResult> {
+  const names = [...new Set(hostNames.map((n) => n.toLowerCase()))]
+    .filter((n) => ca.permitted.some((p) => suffixCovers(p, n)))
+    .sort();
+  if (await leafCurrent(paths, ca, names)) return { created: false, names };
+  const caCert = new x509.X509Certificate(ca.pem);
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const now = Date.now();
+  const leaf = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: [{ CN: [names[0] ?? 'dusty-router'] }, { O: [CA_ORGANIZATION] }],
+    issuer: caCert.subject,
+    notBefore: new Date(now - DAY),
+    notAfter: new Date(now + LEAF_DAYS * DAY),
+    publicKey: keys.publicKey,
+    signingKey: await loadCaKey(paths),
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(
+        names.map((value) => ({ type: 'dns' as const, value })),
+      ),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    ],
+  });
+  await mkdir(paths.routerDir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(paths.leafKey, await keyPem(keys.privateKey), 0o600);
+  await writeFileAtomic(paths.leafCert, leaf.toString('pem') + '\n', 0o644);
+  return { created: true, names };
+}
