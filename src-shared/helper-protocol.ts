@@ -48,6 +48,9 @@ export function defaultHelperUnitFile(platform: string): string {
 /** Longest request line the helper reads before answering an error and hanging up. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/** Longest CA certificate `trust.install` takes (Dusty's is about 1 KB). */
+export const MAX_CA_PEM_BYTES = 16 * 1024;
+
 /** Most entries one apply may carry; Dusty's own apps stay far below this. */
 export const MAX_ENTRIES = 512;
 
@@ -262,6 +265,9 @@ export const HelperParamsSchemas = {
   'exports.apply': z.strictObject({ entries: z.array(ExportsEntrySchema).max(MAX_ENTRIES) }),
   'exports.clear': empty,
   'engine.start': empty,
+  /** Trust Dusty's local CA: the helper checks it is one (subject, name constraints). */
+  'trust.install': z.strictObject({ pem: z.string().min(1).max(MAX_CA_PEM_BYTES) }),
+  'trust.remove': empty,
   uninstall: empty,
 } as const;
 
@@ -275,6 +281,12 @@ export const FileChangeResultSchema = z.object({
   changed: z.boolean(),
   file: z.string(),
   entries: z.number().int(),
+});
+
+/** The result of a trust operation: the stores that hold (or held) the CA, and what was skipped. */
+export const TrustResultSchema = z.object({
+  stores: z.array(z.string()),
+  skipped: z.array(z.string()),
 });
 
 /** Results, by operation. */
@@ -305,6 +317,8 @@ export const HelperResultSchemas = {
     method: z.enum(['none', 'systemctl', 'dockerd', 'unsupported']),
     detail: z.string(),
   }),
+  'trust.install': TrustResultSchema,
+  'trust.remove': TrustResultSchema,
   uninstall: z.object({
     removed: z.array(z.string()),
   }),

@@ -54,6 +54,10 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
   },
   { commands: ['ui'], load: async () => (await import('./commands/ui.js')).registerUiCommand },
   {
+    commands: ['https'],
+    load: async () => (await import('./commands/https.js')).registerHttpsCommands,
+  },
+  {
     commands: ['helper', 'setup', 'shutdown'],
     load: async () => (await import('./commands/helper.js')).registerHelperCommands,
   },

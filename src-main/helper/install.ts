@@ -72,8 +72,12 @@ async function stageCopy(plan: InstallPlan, staging: string): Promise<void> {
       filter: (src) => !src.endsWith('.map'),
     });
   }
-  const zod = path.join(plan.sourceRoot, 'node_modules/zod');
-  await copyTreeAsRoot(zod, path.join(staging, 'node_modules/zod'), copy);
+  for (const pkg of HELPER_PACKAGES)
+    await copyTreeAsRoot(
+      path.join(plan.sourceRoot, 'node_modules', pkg),
+      path.join(staging, 'node_modules', pkg),
+      copy,
+    );
   const pkg = JSON.parse(await readFile(path.join(plan.sourceRoot, 'package.json'), 'utf8')) as {
     version?: string;
   };
@@ -106,6 +110,22 @@ async function swapIn(staging: string, installDir: string): Promise<void> {
   await rename(staging, installDir);
   await rm(old, { recursive: true, force: true });
 }
+
+/**
+ * The npm packages the helper imports, with their dependencies: zod for the
+ * protocol, the ASN.1 X.509 schema (and what it needs) to read a CA's name
+ * constraints before trusting it.
+ */
+export const HELPER_PACKAGES = [
+  'zod',
+  '@peculiar/asn1-x509',
+  '@peculiar/asn1-schema',
+  '@peculiar/utils',
+  'asn1js',
+  'pvtsutils',
+  'pvutils',
+  'tslib',
+];
 
 /**
  * Copies the helper into `plan.installDir` (root-owned, replaced whole),

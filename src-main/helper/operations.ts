@@ -19,6 +19,7 @@ import { applyHostsSection, applySectionLines, SectionError } from '../platform/
 import type { SectionChange } from '../platform/hosts-file.js';
 import type { EngineStartOutcome } from '../platform/native-engine.js';
 import type { NfsReloadOutcome } from '../platform/nfs-server.js';
+import { checkDustyCa, type TrustStore } from '../platform/trust-store.js';
 import type { AuditLog } from './audit.js';
 import type { OwnerLook } from '../platform/exports-file.js';
 
@@ -46,6 +47,8 @@ export interface HelperContext {
   version: string;
   platform: NodeJS.Platform;
   audit: AuditLog;
+  /** The CA stores `trust.*` edit (the machine's, or a throw-away one fixed at start). */
+  trust: TrustStore;
   startEngine(): Promise<EngineStartOutcome>;
   reloadExports(exportsFile: string): Promise<NfsReloadOutcome>;
   /** How exports.apply looks at paths as the owner (a child process as the owner by default). */
@@ -127,6 +130,17 @@ async function uninstall(uid: number, ctx: HelperContext): Promise<{ removed: st
     }
   }
   await ctx.reloadExports(ctx.exportsFile).catch(() => undefined);
+  try {
+    const trust = await ctx.trust.remove();
+    await ctx.audit.write({
+      uid,
+      op: 'uninstall',
+      outcome: `CA removed from ${trust.stores.join(', ') || 'nothing'}`,
+    });
+    removed.push(...trust.stores.map((s) => `Dusty's CA in ${s}`));
+  } catch (err) {
+    problems.push(`CA: ${(err as Error).message}`);
+  }
   for (const file of [...ctx.unitFiles, ctx.socketPath]) {
     try {
       await unlink(file);
@@ -207,6 +221,36 @@ export const OPERATIONS: OperationTable = {
       } catch (err) {
         throw new OpError('engine_error', (err as Error).message);
       }
+    },
+  },
+  'trust.install': {
+    mutates: true,
+    run: async ({ pem }, uid, ctx) => {
+      let ca;
+      try {
+        ca = checkDustyCa(pem);
+      } catch (err) {
+        throw new OpError('forbidden', `refused: ${(err as Error).message}`);
+      }
+      const result = await fileOp(() => ctx.trust.install(pem));
+      await ctx.audit.write({
+        uid,
+        op: 'trust.install',
+        outcome: `trusted ${ca.subject} (SHA-256 ${ca.fingerprint}, for ${ca.permitted.join(', ')}) in ${result.stores.join(', ')}`,
+      });
+      return result;
+    },
+  },
+  'trust.remove': {
+    mutates: true,
+    run: async (_params, uid, ctx) => {
+      const result = await fileOp(() => ctx.trust.remove());
+      await ctx.audit.write({
+        uid,
+        op: 'trust.remove',
+        outcome: `removed Dusty's CA from ${result.stores.join(', ') || 'nothing'}`,
+      });
+      return result;
     },
   },
   uninstall: { mutates: true, run: (_params, uid, ctx) => uninstall(uid, ctx) },

@@ -35,6 +35,10 @@ export interface ServeOptions {
   programs?: ProgramTable;
   startEngine?: () => Promise<EngineStartOutcome>;
   reloadExports?: (exportsFile: string) => Promise<NfsReloadOutcome>;
+  /** A throw-away CA store for `trust.*` (tests); the machine's own when absent. */
+  trustStoreDir?: string | undefined;
+  /** Homes whose browser NSS databases get the CA; the owner's (from /etc/passwd) when absent. */
+  nssHomes?: string[] | undefined;
   log?: (message: string) => void;
 }
 
@@ -54,6 +58,8 @@ export function helperOptionsFromEnv(
       : DEFAULT_UNIT_FILES,
     idleTimeoutMs: env.DUSTY_HELPER_IDLE_MS ? Number(env.DUSTY_HELPER_IDLE_MS) : undefined,
     ...(env.DUSTY_HELPER_PROGRAMS ? { programs: programTable(env.DUSTY_HELPER_PROGRAMS) } : {}),
+    trustStoreDir: env.DUSTY_TRUST_STORE_DIR || undefined,
+    nssHomes: env.DUSTY_NSS_HOME ? [env.DUSTY_NSS_HOME] : undefined,
   };
 }
 

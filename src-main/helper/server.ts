@@ -18,6 +18,7 @@ import { ExecRunner } from '../platform/command-runner.js';
 import { checkTrustedFolders } from '../platform/trusted-path.js';
 import { startNativeEngine } from '../platform/native-engine.js';
 import { reloadNfsExports } from '../platform/nfs-server.js';
+import { homeOfUid, TrustStore, trustStoreOptions } from '../platform/trust-store.js';
 import { dustyVersion } from '../version.js';
 import { AuditLog } from './audit.js';
 import { serveConnection } from './connection.js';
@@ -75,9 +76,22 @@ async function checkFolders(ctx: HelperContext, auditLog: string): Promise<void>
 function contextFor(options: ServeOptions, requestStop: () => void): HelperContext {
   const runner = options.runner ?? new ExecRunner();
   const programs = options.programs ? { table: options.programs } : {};
+  const ownerGid = options.ownerGid ?? primaryGidOf(options.ownerUid);
+  const home = homeOfUid(options.ownerUid);
+  const trust = new TrustStore(
+    trustStoreOptions({
+      platform: process.platform,
+      runner,
+      storeDir: options.trustStoreDir,
+      nssHomes: options.nssHomes ?? (home ? [home] : []),
+      // certutil runs as the owner, so their browser profiles stay theirs.
+      nssUser: process.getuid?.() === 0 ? { uid: options.ownerUid, gid: ownerGid } : undefined,
+    }),
+  );
   return {
     ownerUid: options.ownerUid,
-    ownerGid: options.ownerGid ?? primaryGidOf(options.ownerUid),
+    ownerGid,
+    trust,
     hostsFile: fixedPath(options.hostsFile),
     exportsFile: fixedPath(options.exportsFile),
     socketPath: path.resolve(options.socketPath),

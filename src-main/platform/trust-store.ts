@@ -7,17 +7,8 @@
  * that permit only DNS suffixes no wider than a registrable name.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
-import {
-  chmod,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AsnConvert } from '@peculiar/asn1-schema';
@@ -29,9 +20,6 @@ import {
   permittedSuffixProblem,
 } from '../../src-shared/tls.js';
 import { findExecutable, type CommandRunner } from './command-runner.js';
-
-/** Longest PEM the helper reads: a CA certificate is about 1 KB. */
-export const MAX_CA_PEM = 16 * 1024;
 
 /** Where the trust goes; every path injectable so tests use a throw-away store. */
 export interface TrustStoreOptions {
@@ -47,10 +35,54 @@ export interface TrustStoreOptions {
   nssHomes: string[];
   /** Runs certutil as the owner, so their databases stay theirs. */
   nssUser?: { uid: number; gid: number } | undefined;
+  /** Makes a throw-away store's folders before each use. */
+  prepare?: () => Promise<void>;
 }
 
 export const DEFAULT_LOCAL_CERTS_DIR = '/usr/local/share/ca-certificates';
 export const DEFAULT_KEYCHAIN = '/Library/Keychains/System.keychain';
+
+/**
+ * The helper's trust store: the machine's own, or, when `storeDir` is given
+ * (tests), a throw-away Debian store under it whose bundle is
+ * `storeDir/certs/ca-certificates.crt` and holds only what was added there.
+ */
+export function trustStoreOptions(o: {
+  platform: NodeJS.Platform;
+  runner: CommandRunner;
+  storeDir?: string | undefined;
+  nssHomes: string[];
+  nssUser?: { uid: number; gid: number } | undefined;
+}): TrustStoreOptions {
+  const base = { platform: o.platform, runner: o.runner, nssHomes: o.nssHomes, nssUser: o.nssUser };
+  if (!o.storeDir)
+    return {
+      ...base,
+      localCertsDir: DEFAULT_LOCAL_CERTS_DIR,
+      updateCommand: ['update-ca-certificates'],
+      keychain: DEFAULT_KEYCHAIN,
+    };
+  const d = (name: string) => path.join(o.storeDir!, name);
+  return {
+    ...base,
+    platform: 'linux',
+    localCertsDir: d('local'),
+    updateCommand: [
+      'update-ca-certificates',
+      ...['--certsconf', d('ca-certificates.conf'), '--certsdir', d('share')],
+      ...['--localcertsdir', d('local'), '--etccertsdir', d('certs'), '--hooksdir', d('hooks')],
+    ],
+    keychain: d('keychain'),
+    prepare: () => prepareThrowAwayStore(o.storeDir!),
+  };
+}
+
+/** Makes the folders and files a throw-away store's update command expects. */
+export async function prepareThrowAwayStore(storeDir: string): Promise<void> {
+  for (const name of ['local', 'share', 'certs', 'hooks'])
+    await mkdir(path.join(storeDir, name), { recursive: true, mode: 0o755 });
+  await writeFile(path.join(storeDir, 'ca-certificates.conf'), '', { flag: 'a' });
+}
 
 /** The checked facts of a Dusty CA. */
 export interface DustyCa {
@@ -66,7 +98,7 @@ export function checkDustyCa(pem: string): DustyCa {
   if (blocks.length !== 1)
     throw new Error(`expected exactly one PEM certificate, got ${blocks.length}`);
   if (/PRIVATE KEY/.test(pem)) throw new Error('the text holds a private key; send only the CA');
-  const cert = new X509Certificate(blocks[0]!);
+  const cert = new X509Certificate(blocks[0]);
   const subject = Object.fromEntries(
     cert.subject.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
@@ -90,7 +122,7 @@ export function checkDustyCa(pem: string): DustyCa {
     names.push(t.base.dNSName);
   }
   return {
-    pem: blocks[0]! + '\n',
+    pem: blocks[0] + '\n',
     subject: cert.subject.replace(/\n/g, ', '),
     fingerprint: cert.fingerprint256.replace(/:/g, '').toLowerCase(),
     permitted: names,
@@ -162,6 +194,7 @@ export class TrustStore {
   /** Adds the CA (checked to be Dusty's) to the system store and the owner's NSS databases. */
   async install(pem: string): Promise<TrustResult> {
     const ca = checkDustyCa(pem);
+    await this.o.prepare?.();
     const out: TrustResult = { stores: [], skipped: [] };
     if (this.o.platform === 'darwin') {
       await this.removeFromKeychain();
@@ -205,6 +238,7 @@ export class TrustStore {
 
   /** Takes Dusty's CA out of every store it was put in. */
   async remove(): Promise<TrustResult> {
+    await this.o.prepare?.();
     const out: TrustResult = { stores: [], skipped: [] };
     if (this.o.platform === 'darwin') {
       if (await this.removeFromKeychain()) out.stores.push(this.o.keychain);
@@ -289,8 +323,13 @@ export class TrustStore {
 }
 
 /** The owner's home from the passwd file (the helper runs as root, with root's HOME). */
-export async function homeOfUid(uid: number, passwd = '/etc/passwd'): Promise<string | undefined> {
-  const text = await readFile(passwd, 'utf8').catch(() => '');
+export function homeOfUid(uid: number, passwd = '/etc/passwd'): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(passwd, 'utf8');
+  } catch {
+    return undefined;
+  }
   for (const line of text.split('\n')) {
     const f = line.split(':');
     if (f.length >= 7 && Number(f[2]) === uid) return f[5];

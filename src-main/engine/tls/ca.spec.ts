@@ -39,7 +39,7 @@ async function forgeLeaf(names: string[]): Promise<string> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const [der] = x509.PemConverter.decode(readFileSync(paths.caKey, 'utf8'));
   const caKey = await webcrypto.subtle.importKey('pkcs8', der!, alg, false, ['sign']);
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const ca = new x509.X509Certificate(readFileSync(paths.caCert, 'utf8'));
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: '0abc',

@@ -26,7 +26,8 @@ import {
 import { CA_COMMON_NAME_PREFIX, CA_ORGANIZATION, suffixCovers } from '../../../src-shared/tls.js';
 import { writeFileAtomic } from '../state/files.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+// Node's webcrypto is the standard API; only its type declarations differ from the DOM's.
+x509.cryptoProvider.set(webcrypto as never);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
@@ -108,7 +109,7 @@ const serial = () => {
   return b.toString('hex');
 };
 
-const keyPem = async (key: CryptoKey) =>
+const keyPem = async (key: webcrypto.CryptoKey) =>
   x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY') + '\n';
 
 function nameConstraints(suffixes: readonly string[]): x509.Extension {
@@ -128,7 +129,7 @@ function nameConstraints(suffixes: readonly string[]): x509.Extension {
 
 /** Makes a new CA for these suffixes, replacing any before it (and so its router certificate). */
 export async function createCa(paths: TlsPaths, suffixes: readonly string[]): Promise<CaInfo> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const now = Date.now();
   let who = 'unknown';
   try {
@@ -185,7 +186,7 @@ export async function ensureCa(
   return { ca: await createCa(paths, suffixes), created: true, outside: [] };
 }
 
-async function loadCaKey(paths: TlsPaths): Promise<CryptoKey> {
+async function loadCaKey(paths: TlsPaths): Promise<webcrypto.CryptoKey> {
   const pem = await readFile(paths.caKey, 'utf8');
   const [der] = x509.PemConverter.decode(pem);
   if (!der) throw new Error(`${paths.caKey} holds no key`);
@@ -243,7 +244,7 @@ export async function ensureLeaf(
     .sort();
   if (await leafCurrent(paths, ca, names)) return { created: false, names };
   const caCert = new x509.X509Certificate(ca.pem);
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const now = Date.now();
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

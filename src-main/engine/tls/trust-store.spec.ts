@@ -29,7 +29,7 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 /** A self-signed CA with any subject and constraints: what an impostor would send. */
 async function otherCa(name: string, permitted?: string[]): Promise<string> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(true, 0, true)];
   if (permitted) {
     const nc = new NameConstraints({
@@ -108,47 +108,51 @@ describe("accepting only Dusty's CA", () => {
 });
 
 describe('trusting in a throw-away store', () => {
-  it('puts the CA in the system bundle and the NSS database, and takes it out again', async () => {
-    const paths = tlsPaths(join(dir, 'home-dusty'));
-    const ca = await createCa(paths, hostSuffixes([]));
-    await ensureLeaf(paths, ca, ['web.demo.test']);
-    const store = throwAwayStore();
-    // A store is never empty (Debian's own CAs): a bystander that must stay.
-    const bystander = await otherCa('CN=Bystander CA, O=Someone');
-    writeFileSync(join(store.local, 'bystander.crt'), bystander);
-    const home = join(dir, 'home');
-    mkdirSync(home);
-    const trust = new TrustStore({
-      platform: 'linux',
-      runner: new ExecRunner(),
-      localCertsDir: store.local,
-      updateCommand: store.updateCommand,
-      keychain: '/nonexistent',
-      nssHomes: [home],
-    });
-    const installed = await trust.install(ca.pem);
-    expect(installed.stores).toContain(join(store.local, 'dusty-local-ca.crt'));
-    // The bundle is what curl and OpenSSL read: it verifies the router's certificate.
-    expect(readFileSync(store.bundle, 'utf8')).toContain(ca.pem.split('\n')[1]);
-    execFileSync('openssl', ['verify', '-CAfile', store.bundle, paths.leafCert]);
-    const nssdb = join(home, '.pki', 'nssdb');
-    if (findExecutable('certutil')) {
-      expect(installed.stores).toContain(nssdb);
-      expect(execFileSync('certutil', ['-d', `sql:${nssdb}`, '-L'], { encoding: 'utf8' })).toMatch(
-        /dusty-local-ca\s+C,,/,
-      );
-    } else expect(installed.skipped.join()).toMatch(/certutil is not installed/);
+  it(
+    'puts the CA in the system bundle and the NSS database, and takes it out again',
+    { timeout: 60_000 },
+    async () => {
+      const paths = tlsPaths(join(dir, 'home-dusty'));
+      const ca = await createCa(paths, hostSuffixes([]));
+      await ensureLeaf(paths, ca, ['web.demo.test']);
+      const store = throwAwayStore();
+      // A store is never empty (Debian's own CAs): a bystander that must stay.
+      const bystander = await otherCa('CN=Bystander CA, O=Someone');
+      writeFileSync(join(store.local, 'bystander.crt'), bystander);
+      const home = join(dir, 'home');
+      mkdirSync(home);
+      const trust = new TrustStore({
+        platform: 'linux',
+        runner: new ExecRunner(),
+        localCertsDir: store.local,
+        updateCommand: store.updateCommand,
+        keychain: '/nonexistent',
+        nssHomes: [home],
+      });
+      const installed = await trust.install(ca.pem);
+      expect(installed.stores).toContain(join(store.local, 'dusty-local-ca.crt'));
+      // The bundle is what curl and OpenSSL read: it verifies the router's certificate.
+      expect(readFileSync(store.bundle, 'utf8')).toContain(ca.pem.split('\n')[1]);
+      execFileSync('openssl', ['verify', '-CAfile', store.bundle, paths.leafCert]);
+      const nssdb = join(home, '.pki', 'nssdb');
+      if (findExecutable('certutil')) {
+        expect(installed.stores).toContain(nssdb);
+        expect(
+          execFileSync('certutil', ['-d', `sql:${nssdb}`, '-L'], { encoding: 'utf8' }),
+        ).toMatch(/dusty-local-ca\s+C,,/);
+      } else expect(installed.skipped.join()).toMatch(/certutil is not installed/);
 
-    await expect(trust.install('garbage')).rejects.toThrow(/PEM/);
+      await expect(trust.install('garbage')).rejects.toThrow(/PEM/);
 
-    const removed = await trust.remove();
-    expect(removed.stores).toContain(join(store.local, 'dusty-local-ca.crt'));
-    expect(existsSync(join(store.local, 'dusty-local-ca.crt'))).toBe(false);
-    expect(readFileSync(store.bundle, 'utf8')).not.toContain(ca.pem.split('\n')[1]);
-    expect(readFileSync(store.bundle, 'utf8')).toContain(bystander.split('\n')[1]);
-    if (findExecutable('certutil'))
-      expect(
-        execFileSync('certutil', ['-d', `sql:${nssdb}`, '-L'], { encoding: 'utf8' }),
-      ).not.toContain('dusty-local-ca');
-  });
+      const removed = await trust.remove();
+      expect(removed.stores).toContain(join(store.local, 'dusty-local-ca.crt'));
+      expect(existsSync(join(store.local, 'dusty-local-ca.crt'))).toBe(false);
+      expect(readFileSync(store.bundle, 'utf8')).not.toContain(ca.pem.split('\n')[1]);
+      expect(readFileSync(store.bundle, 'utf8')).toContain(bystander.split('\n')[1]);
+      if (findExecutable('certutil'))
+        expect(
+          execFileSync('certutil', ['-d', `sql:${nssdb}`, '-L'], { encoding: 'utf8' }),
+        ).not.toContain('dusty-local-ca');
+    },
+  );
 });

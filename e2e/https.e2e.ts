@@ -1,0 +1,221 @@
+/**
+ * Trusted local HTTPS, for real: `dusty up` gives the router a certificate
+ * from the person's CA, the real helper trusts that CA in a throw-away system
+ * store (update-ca-certificates into temp folders) and a throw-away NSS
+ * database, and then curl (with only that store) and Chromium (with only
+ * that database) reach the demo's https URL with no certificate error.
+ */
+import {
+  chownSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DustyCli, ok, run } from './support/dusty.js';
+import {
+  OWNER,
+  makePaths,
+  removePaths,
+  requireBuild,
+  startHelper,
+  type Helper,
+  type Paths,
+} from './fixtures/helper/harness.js';
+
+const CHROMIUM_ARGS = JSON.parse(
+  readFileSync(new URL('./chromium-args.json', import.meta.url), 'utf8'),
+) as string[];
+const PORTS = { web: 19281, api: 19282, echo: 19283 };
+const TLS_PORT = 19443;
+const URL_ = `https://web.demo.test:${TLS_PORT}/`;
+
+let cli: DustyCli;
+let helperPaths: Paths;
+let helper: Helper;
+/** The HOME whose NSS database (~/.pki/nssdb) the helper writes and Chromium reads. */
+let browserHome: string;
+let bundle: string;
+
+/** curl to the https URL trusting only `cacert` (never --insecure). */
+function curl(cacert: string, path = '/') {
+  return run('curl', [
+    '-sS',
+    '--max-time',
+    '10',
+    '--cacert',
+    cacert,
+    '--capath',
+    join(helperPaths.dir, 'no-capath'),
+    '--resolve',
+    `web.demo.test:${TLS_PORT}:127.0.0.1`,
+    '-w',
+    '\n%{http_code}',
+    `https://web.demo.test:${TLS_PORT}${path}`,
+  ]);
+}
+
+/** Opens the https URL in a Chromium whose HOME is `home`; the error text or the page's heading. */
+async function openInChromium(
+  home: string,
+): Promise<{ error?: string; h1?: string; issuer?: string }> {
+  const profile = mkdtempSync(join(tmpdir(), 'dusty-https-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP web.demo.test 127.0.0.1'],
+    env: { ...process.env, HOME: home },
+  });
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    const response = await page.goto(URL_, { timeout: 20_000 }).catch((e: Error) => e);
+    if (response instanceof Error) return { error: response.message };
+    const details = await response?.securityDetails();
+    return { h1: await page.locator('h1').innerText(), issuer: details?.issuer };
+  } finally {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+beforeAll(async () => {
+  requireBuild();
+  cli = new DustyCli('e2ehttps', PORTS);
+  cli.editSpec('apps/web.yml', (t) =>
+    t.replace(`host_port: ${PORTS.web}`, `host_port: ${PORTS.web}\n    https_port: ${TLS_PORT}`),
+  );
+  helperPaths = makePaths();
+  browserHome = mkdtempSync(join(tmpdir(), 'dusty-https-home-'));
+  // The helper runs certutil as its owner, so the owner's home must be theirs.
+  chmodSync(browserHome, 0o755);
+  chownSync(browserHome, OWNER, OWNER);
+  helper = await startHelper(helperPaths, { DUSTY_NSS_HOME: browserHome });
+  bundle = join(helperPaths.dir, 'ca-store', 'certs', 'ca-certificates.crt');
+  // A system store is never empty (Debian's own CAs): one bystander that must stay.
+  mkdirSync(join(helperPaths.dir, 'ca-store', 'local'), { recursive: true });
+  ok(
+    await run('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+      ...['-keyout', join(helperPaths.dir, 'bystander.key'), '-subj', '/CN=Bystander'],
+      ...['-out', join(helperPaths.dir, 'ca-store', 'local', 'bystander.crt'), '-days', '1'],
+    ]),
+    'openssl req',
+  );
+  cli.env.DUSTY_SOCKET_PATH = helperPaths.socket;
+  await cli.configure(['web']);
+});
+
+afterAll(async () => {
+  await cli?.destroy();
+  await helper?.stop();
+  if (helperPaths) removePaths(helperPaths);
+  if (browserHome) rmSync(browserHome, { recursive: true, force: true });
+});
+
+describe('trusted local https', () => {
+  it('serves the https_port with a certificate from the local CA, and says the CA is not trusted yet', async () => {
+    const r = ok(await cli.dusty('up'), 'dusty up');
+    expect(r.stdout + r.stderr).toContain(`https://web.demo.test:${TLS_PORT}`);
+    expect(r.stdout + r.stderr).toMatch(/not trusted yet.*dusty https trust/s);
+    const ca = ok(await cli.dusty('https', 'ca'), 'dusty https ca').stdout;
+    expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    // Trusting only the CA itself proves the chain; the machine's store does not know it.
+    const caFile = join(cli.home, 'tls', 'ca.pem');
+    const direct = await curl(caFile);
+    expect(direct.stdout).toMatch(/Dusty demo: web[\s\S]*\n200$/);
+    const untrusted = await run('curl', [
+      '-sS',
+      '--max-time',
+      '10',
+      '--resolve',
+      `web.demo.test:${TLS_PORT}:127.0.0.1`,
+      URL_,
+    ]);
+    expect(untrusted.code).toBe(60);
+    // Plain HTTP keeps working beside it.
+    const plain = await cli.httpUntil('web.demo.test', PORTS.web, '/', (_b, s) => s === 200);
+    expect(plain.status).toBe(200);
+  });
+
+  it('after trust.install through the helper, curl with only the system store and Chromium trust it', async () => {
+    const t = ok(await cli.dusty('https', 'trust'), 'dusty https trust');
+    expect(t.stdout).toContain(join(helperPaths.dir, 'ca-store', 'local', 'dusty-local-ca.crt'));
+    expect(t.stdout).toContain(join(browserHome, '.pki', 'nssdb'));
+    const viaStore = await curl(bundle);
+    expect(viaStore.code, viaStore.stderr).toBe(0);
+    expect(viaStore.stdout).toMatch(/Dusty demo: web[\s\S]*\n200$/);
+
+    const trusted = await openInChromium(browserHome);
+    expect(trusted.error).toBeUndefined();
+    expect(trusted.h1).toBe('Dusty demo: web');
+    expect(trusted.issuer).toMatch(/Dusty local CA/);
+    // The same Chromium with a HOME that does not trust the CA refuses the page.
+    const otherHome = mkdtempSync(join(tmpdir(), 'dusty-https-other-'));
+    try {
+      expect((await openInChromium(otherHome)).error).toMatch(/ERR_CERT_AUTHORITY_INVALID/);
+    } finally {
+      rmSync(otherHome, { recursive: true, force: true });
+    }
+    const status = ok(await cli.dusty('https', 'status', '--json'), 'https status');
+    expect(JSON.parse(status.stdout)).toMatchObject({ enabled: true, trusted: true, outside: [] });
+  });
+
+  it('trust.install refuses a certificate that is not Dusty CA', async () => {
+    const other = join(helperPaths.dir, 'other');
+    ok(
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        `${other}.key`,
+        '-out',
+        `${other}.pem`,
+        '-subj',
+        '/CN=Dusty local CA (impostor)/O=Dusty',
+        '-days',
+        '1',
+      ]),
+      'openssl req',
+    );
+    const { HelperClient } = await import('../src-main/platform/helper-client.js');
+    const client = new HelperClient(helperPaths.socket);
+    await expect(
+      client.call('trust.install', { pem: readFileSync(`${other}.pem`, 'utf8') }),
+    ).rejects.toThrow(/refused: it has no critical name constraints/);
+    expect(readFileSync(bundle, 'utf8')).not.toContain(
+      readFileSync(`${other}.pem`, 'utf8').split('\n')[1],
+    );
+  });
+
+  it('untrust takes it out of the store and the NSS database again', async () => {
+    ok(await cli.dusty('https', 'untrust'), 'dusty https untrust');
+    expect(existsSync(join(helperPaths.dir, 'ca-store', 'local', 'dusty-local-ca.crt'))).toBe(
+      false,
+    );
+    const after = await curl(bundle);
+    expect(after.code).toBe(60);
+    expect(readFileSync(bundle, 'utf8')).toContain('BEGIN CERTIFICATE'); // the bystander stays
+    const list = await run('certutil', ['-d', `sql:${join(browserHome, '.pki', 'nssdb')}`, '-L']);
+    expect(list.stdout).not.toContain('dusty-local-ca');
+  });
+
+  it('config https false leaves only plain HTTP', async () => {
+    ok(await cli.dusty('config', 'set', 'https', 'false'), 'config set https false');
+    ok(await cli.dusty('up'), 'dusty up');
+    const r = await curl(join(cli.home, 'tls', 'ca.pem'));
+    expect(r.code).toBe(7); // connection refused: nothing listens on the TLS port
+    const plain = await cli.httpUntil('web.demo.test', PORTS.web, '/', (_b, s) => s === 200);
+    expect(plain.status).toBe(200);
+  });
+});
