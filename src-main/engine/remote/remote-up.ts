@@ -5,8 +5,10 @@
  * and the failed command named; the copies are idempotent, so `up` again
  * resumes where it stopped.
  */
+import { existsSync } from 'node:fs';
 import { describeTarget, runSshChecked, SshSession, type SshTarget } from '../../platform/ssh.js';
 import { projectName } from '../docker/compose-runner.js';
+import { tlsPaths } from '../tls/paths.js';
 import type { CompiledProject } from '../project.js';
 import type { StateStore } from '../state/store.js';
 import { planFolders, syncFolder, type SyncFolder, type SyncPlan } from './sync.js';
@@ -73,6 +75,14 @@ export class RemoteCopy {
       remote: `${root}/compiled`,
     };
     await syncFolder(compiled, target, this.session);
+    // The router's certificate and key (never the CA's key, which stays in tls/).
+    const routerTls = tlsPaths(this.store.home).routerDir;
+    if (existsSync(routerTls))
+      await syncFolder(
+        { name: 'router-tls', kind: 'state', local: routerTls, remote: `${root}/tls/router` },
+        target,
+        this.session,
+      );
     await runSshChecked(
       target,
       ['mkdir', '-p', `${root}/persist`, ...containers.map((c) => `${root}/cp/${c}`)],

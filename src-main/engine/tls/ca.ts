@@ -13,7 +13,6 @@ import 'reflect-metadata';
 import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
@@ -25,6 +24,9 @@ import {
 } from '@peculiar/asn1-x509';
 import { CA_COMMON_NAME_PREFIX, CA_ORGANIZATION, suffixCovers } from '../../../src-shared/tls.js';
 import { writeFileAtomic } from '../state/files.js';
+import type { TlsPaths } from './paths.js';
+
+export { tlsPaths, type TlsPaths } from './paths.js';
 
 // Node's webcrypto is the standard API; only its type declarations differ from the DOM's.
 x509.cryptoProvider.set(webcrypto as never);
@@ -37,30 +39,6 @@ const CA_DAYS = 3650;
 export const LEAF_DAYS = 90;
 /** A leaf this close to its end is replaced at the next `up`. */
 const RENEW_DAYS = 30;
-
-/** Where the TLS files of one DUSTY_HOME are. */
-export interface TlsPaths {
-  dir: string;
-  caCert: string;
-  caKey: string;
-  /** The only folder the router mounts: the leaf and its key. */
-  routerDir: string;
-  leafCert: string;
-  leafKey: string;
-}
-
-export function tlsPaths(home: string): TlsPaths {
-  const dir = join(home, 'tls');
-  const routerDir = join(dir, 'router');
-  return {
-    dir,
-    caCert: join(dir, 'ca.pem'),
-    caKey: join(dir, 'ca-key.pem'),
-    routerDir,
-    leafCert: join(routerDir, 'cert.pem'),
-    leafKey: join(routerDir, 'key.pem'),
-  };
-}
 
 /** What a person (and `dump`) may know about the CA. */
 export interface CaInfo {
