@@ -16,7 +16,7 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
     load: async () => (await import('./commands/specs.js')).registerSpecCommands,
   },
   {
-    commands: ['config'],
+    commands: ['config', 'version'],
     load: async () => (await import('./commands/config.js')).registerConfigCommands,
   },
   {
@@ -67,7 +67,7 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
 export function newProgram(): Command {
   return new Command('dusty')
     .description('Docker-based development environments from a specs repo')
-    .version(dustyVersion())
+    .version(dustyVersion(), '-v, --version', 'print the version')
     .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();

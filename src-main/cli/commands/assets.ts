@@ -12,12 +12,16 @@ export function registerAssetCommands(program: Command): void {
     .command('assets')
     .description('secret files placed in containers (values are never printed but by `read`)');
   assets
-    .command('list')
-    .description('every asset the specs declare, and whether it is set')
+    .command('list [app_or_lib]')
+    .description("every asset the specs declare (or one app's or lib's), and whether it is set")
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (only: string | undefined, opts: { json?: boolean }) => {
       const project = getProject();
       const [{ specs }, set] = await Promise.all([project.validate(), project.store.setAssets()]);
+      if (only !== undefined && !(only in specs.apps) && !(only in specs.libs))
+        throw new DustyError(
+          `no app or lib is named "${only}"; known: ${[...Object.keys(specs.apps), ...Object.keys(specs.libs)].join(', ') || 'none'}`,
+        );
       const rows = [
         ...Object.values(specs.apps).flatMap((a) =>
           a.spec.assets.map((x) => ({ ...x, owner: `app ${a.name}` })),
@@ -25,13 +29,15 @@ export function registerAssetCommands(program: Command): void {
         ...Object.values(specs.libs).flatMap((l) =>
           l.spec.assets.map((x) => ({ ...x, owner: `lib ${l.name}` })),
         ),
-      ].map((a) => ({
-        name: a.name,
-        owner: a.owner,
-        path: a.path,
-        required: a.required,
-        set: set.has(a.name),
-      }));
+      ]
+        .filter((a) => only === undefined || a.owner === `app ${only}` || a.owner === `lib ${only}`)
+        .map((a) => ({
+          name: a.name,
+          owner: a.owner,
+          path: a.path,
+          required: a.required,
+          set: set.has(a.name),
+        }));
       if (opts.json) return printJson(rows);
       console.log(
         rows.length

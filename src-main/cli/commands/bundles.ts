@@ -33,26 +33,30 @@ export function registerBundleCommands(program: Command): void {
         ).trimEnd(),
       );
     });
-  const changeBundles = (activate: boolean) => async (names: string[]) => {
-    const project = getProject();
-    const [{ specs }, active] = await Promise.all([
-      project.validate(),
-      project.store.activeBundles(),
-    ]);
-    const unknown = names.filter((n) => !(n in specs.bundles));
-    if (unknown.length)
-      throw new DustyError(
-        `unknown bundle(s): ${unknown.join(', ')}; known bundles: ${Object.keys(specs.bundles).join(', ') || 'none'}`,
+  const changeBundles =
+    (activate: boolean) => async (names: string[], opts: { only?: boolean }) => {
+      const project = getProject();
+      const [{ specs }, active] = await Promise.all([
+        project.validate(),
+        project.store.activeBundles(),
+      ]);
+      const unknown = names.filter((n) => !(n in specs.bundles));
+      if (unknown.length)
+        throw new DustyError(
+          `unknown bundle(s): ${unknown.join(', ')}; known bundles: ${Object.keys(specs.bundles).join(', ') || 'none'}`,
+        );
+      // --only: these bundles and no other, as the original's `bundles activate --only`.
+      const kept = activate && opts.only ? [] : active;
+      const next = activate ? [...kept, ...names] : kept.filter((a) => !names.includes(a));
+      await project.store.setActiveBundles(next);
+      console.log(
+        `${activate ? 'activated' : 'deactivated'} ${names.join(', ')}; run \`dusty up\` to apply`,
       );
-    const next = activate ? [...active, ...names] : active.filter((a) => !names.includes(a));
-    await project.store.setActiveBundles(next);
-    console.log(
-      `${activate ? 'activated' : 'deactivated'} ${names.join(', ')}; run \`dusty up\` to apply`,
-    );
-  };
+    };
   bundles
     .command('activate <names...>')
     .description('switch bundles on (applied at the next up)')
+    .option('--only', 'and switch every other bundle off')
     .action(lockedAction('bundles', changeBundles(true)));
   bundles
     .command('deactivate <names...>')

@@ -11,6 +11,12 @@ import {
   type ConfigKey,
 } from '../../../src-shared/config.js';
 import { DustyError } from '../../engine/project.js';
+import {
+  ImportError,
+  importOriginalConfig,
+  ORIGINAL_CONFIG_PATH,
+} from '../../engine/state/import-original.js';
+import { dustyVersion } from '../../version.js';
 import { dim, printJson, table } from '../output.js';
 import { getProject } from '../context.js';
 import { lockedAction } from '../locked.js';
@@ -20,8 +26,12 @@ function checkConfigKey(key: string): asserts key is ConfigKey {
     throw new DustyError(`unknown config key "${key}"; known keys: ${configKeys.join(', ')}`);
 }
 
-/** Registers `config list/get/set`. */
+/** Registers `config list/listvalues/get/set/import` and `version`. */
 export function registerConfigCommands(program: Command): void {
+  program
+    .command('version')
+    .description("print Dusty's version")
+    .action(() => console.log(dustyVersion()));
   const config = program.command('config').description("show and change Dusty's settings");
   config
     .command('list')
@@ -36,6 +46,31 @@ export function registerConfigCommands(program: Command): void {
           ['KEY', 'VALUE', 'MEANING'],
         ).trimEnd(),
       );
+    });
+  config
+    .command('listvalues')
+    .description('every setting with its value, as the original Dusty printed them')
+    .action(async () => {
+      const cfg = await getProject().store.config();
+      for (const k of configKeys) console.log(`${k}: ${String(cfg[k])}`);
+    });
+  config
+    .command('import [path]')
+    .description(
+      `read an install of the original Dusty (default ${ORIGINAL_CONFIG_PATH}): specs repo, bundles, repo and env overrides, VM memory`,
+    )
+    .action(async (path: string | undefined) => {
+      let r;
+      try {
+        r = await importOriginalConfig(getProject().store, path ? resolve(path) : undefined);
+      } catch (e) {
+        if (e instanceof ImportError) throw new DustyError(e.message, [], 'import-failed');
+        throw e;
+      }
+      console.log(`imported from ${r.file}:`);
+      for (const l of r.lines) console.log(`  ${l}`);
+      for (const n of r.notes) console.log(dim(`  ${n}`));
+      if (!r.lines.length) console.log(dim('  nothing to import'));
     });
   config
     .command('get <key>')

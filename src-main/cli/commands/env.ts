@@ -17,6 +17,7 @@ export function registerEnvCommands(program: Command): void {
     .description('the overrides of every app and service, or of one')
     .option('--json', 'print as JSON')
     .action(async (app: string | undefined, opts: { json?: boolean }) => {
+      if (app !== undefined) await checkAppOrService(app);
       const all = await getProject().store.envOverrides();
       const shown = app ? { [app]: all[app] ?? {} } : all;
       if (opts.json) return printJson(shown);
@@ -60,13 +61,15 @@ export function registerEnvCommands(program: Command): void {
     );
   env
     .command('unset <app> [var]')
-    .description('drop one override, or all of them for the app')
-    .action(
-      lockedAction('env', async (app: string, name: string | undefined) => {
-        await getProject().store.unsetEnv(app, name);
-        console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
-      }),
-    );
+    .description('drop one override, or with --all every override of the app')
+    .option('--all', 'drop every override of the app')
+    .action(async (app: string, name: string | undefined, opts: { all?: boolean }) => {
+      if ((name === undefined) === !opts.all)
+        throw new DustyError('usage: dusty env unset APP VAR, or dusty env unset APP --all');
+      await checkAppOrService(app);
+      await getProject().store.unsetEnv(app, opts.all ? undefined : name);
+      console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
+    });
 }
 
 async function checkAppOrService(name: string): Promise<void> {

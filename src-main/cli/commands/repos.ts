@@ -7,6 +7,7 @@ import {
   describeRepos,
   matchReposInDir,
   reposOfSpecs,
+  resolveRepoName,
   syncRepos,
 } from '../../engine/repos/repos.js';
 import { getProject } from '../context.js';
@@ -24,11 +25,16 @@ export function registerRepoCommands(program: Command): void {
     ]);
     return { project, list: describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir) };
   };
-  const checkRepo = (list: { name: string }[], repo: string) => {
-    if (!list.some((r) => r.name === repo))
-      throw new DustyError(
-        `no spec uses the repo "${repo}"; repos: ${list.map((r) => r.name).join(', ') || 'none'}`,
+  /** The full name of a repo given by its full or short name (the original's). */
+  const checkRepo = (list: { name: string }[], repo: string): string => {
+    try {
+      return resolveRepoName(
+        repo,
+        list.map((r) => r.name),
       );
+    } catch (e) {
+      throw new DustyError((e as Error).message);
+    }
   };
   repos
     .command('list')
@@ -47,35 +53,39 @@ export function registerRepoCommands(program: Command): void {
   repos
     .command('override <repo> <path>')
     .description('use your own checkout of a repo')
-    .action(
-      lockedAction('repos', async (repo: string, path: string) => {
-        const { project, list } = await repoInfo();
-        checkRepo(list, repo);
-        const abs = resolve(path);
-        if (
-          !(await stat(abs).then(
-            (s) => s.isDirectory(),
-            () => false,
-          ))
-        )
-          throw new DustyError(`${abs} is not a folder`);
-        await project.store.setRepoOverride(repo, abs);
-        console.log(
-          `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
-        );
-      }),
-    );
+    .action(async (given: string, path: string) => {
+      const { project, list } = await repoInfo();
+      const repo = checkRepo(list, given);
+      const abs = resolve(path);
+      if (
+        !(await stat(abs).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        throw new DustyError(`${abs} is not a folder`);
+      await project.store.setRepoOverride(repo, abs);
+      console.log(
+        `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
+      );
+    });
   repos
-    .command('manage <repo>')
-    .description('let Dusty clone and pull a repo again')
-    .action(
-      lockedAction('repos', async (repo: string) => {
-        const { project, list } = await repoInfo();
-        checkRepo(list, repo);
+    .command('manage [repo]')
+    .description('let Dusty clone and pull a repo again (--all: every overridden repo)')
+    .option('--all', 'every overridden repo')
+    .action(async (given: string | undefined, opts: { all?: boolean }) => {
+      if ((given === undefined) === !opts.all)
+        throw new DustyError('usage: dusty repos manage REPO, or dusty repos manage --all');
+      const { project, list } = await repoInfo();
+      const names = opts.all
+        ? Object.keys(await project.store.repoOverrides())
+        : [checkRepo(list, given!)];
+      for (const repo of names) {
         await project.store.setRepoOverride(repo, undefined);
         console.log(`${repo} is managed by Dusty again`);
-      }),
-    );
+      }
+      if (!names.length) console.log(dim('no repo is overridden'));
+    });
   repos
     .command('from <dir>')
     .description('override every repo whose folder name is in DIR')

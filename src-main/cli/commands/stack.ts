@@ -147,6 +147,10 @@ export function registerStackCommands(program: Command): void {
     .description('start everything the active bundles need, from any state')
     .option('--no-pull', 'do not pull managed repos (missing ones are still cloned)')
     .option('--recreate', 'recreate every container, not only changed ones')
+    .option(
+      '--no-recreate',
+      "recreate only changed containers (what up does anyway; the original's flag)",
+    )
     .option('--timeout <seconds>', 'how long to wait for containers', (v) => Number(v), 120)
     .option(
       '--json',

@@ -11,7 +11,8 @@ export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export const ONCE_MARKER = '/.dusty_once_done';
+/** In /tmp so that an app whose `compose` block sets a non-root `user` can write it too. */
+export const ONCE_MARKER = '/tmp/.dusty_once_done';
 export const ASSETS_IN_CONTAINER = '/run/dusty/assets';
 
 export interface StartScriptInput {

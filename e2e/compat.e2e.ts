@@ -1,0 +1,167 @@
+/**
+ * The original Dusty's integration scenarios, ported: a specs repo written
+ * the way the original's docs and fixtures write them (busybox apps, a
+ * stale bundle nobody uses), brought over with `dusty config import`, runs
+ * with `dusty up` and `dusty test` unchanged, on the real engine.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ok, ROOT, run, type RunResult } from './support/dusty.js';
+
+const PROJECT = 'e2ecompat';
+const dir = mkdtempSync(join(tmpdir(), 'dusty-compat-'));
+const specs = join(dir, 'specs');
+const repo = join(dir, 'src', 'web-repo');
+const env = {
+  ...process.env,
+  DUSTY_HOME: join(dir, 'home'),
+  DUSTY_PROJECT: PROJECT,
+  DUSTY_HOSTS_FILE: join(dir, 'hosts'),
+  NO_COLOR: '1',
+};
+const dusty = (...args: string[]): Promise<RunResult> =>
+  run('node', [join(ROOT, 'bin', 'dusty.js'), ...args], { env, timeoutMs: 280_000 });
+const must = async (...args: string[]) => ok(await dusty(...args), `dusty ${args.join(' ')}`);
+const docker = async (...args: string[]) => ok(await run('docker', args), `docker ${args[0]}`);
+
+function write(path: string, text: string) {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+}
+
+beforeAll(async () => {
+  write(join(dir, 'hosts'), '127.0.0.1 localhost\n');
+  // run.sh at the repo's root, found through PATH as the original's docs use it.
+  write(
+    join(repo, 'run.sh'),
+    '#!/bin/sh\necho "$GREETING $(pwd) $(id -u)" > /tmp/out\nexec tail -f /dev/null\n',
+  );
+  chmodSync(join(repo, 'run.sh'), 0o755);
+  write(join(specs, 'bundles', 'main.yml'), 'description: the live one\napps: [web]\n');
+  write(join(specs, 'bundles', 'stale.yml'), 'description: nobody uses it\napps: [gone]\n');
+  write(join(specs, 'apps', 'broken.yml'), 'imagee: typo\ncommands: {always: [x]}\n');
+  write(
+    join(specs, 'apps', 'web.yml'),
+    [
+      `repo: ${repo}`,
+      'mount: /web',
+      'image: dusty-busybox:local',
+      'depends: {services: [db]}',
+      'commands:',
+      '  once:',
+      '    - export GREETING=hello',
+      '    - cd /tmp',
+      '  always: run.sh',
+      'assets:',
+      '  - {name: web_key, path: conf/key.txt}',
+      'compose:',
+      '  user: "65534"',
+      '  volumes: ["webdata:/data"]',
+      'test:',
+      '  image: dusty-busybox:local',
+      '  suites:',
+      '    - name: svc',
+      '      services: [db]',
+      '      compose: {environment: {WHO: suite}, shm_size: 8m}',
+      '      command:',
+      '        - wget -q -O - http://localhost:6379/ && wget -q -O - http://db:6379/ && echo "who=$WHO"',
+    ].join('\n'),
+  );
+  write(
+    join(specs, 'services', 'db.yml'),
+    [
+      'image: dusty-busybox:local',
+      'init: true',
+      "command: ['sh', '-c', 'mkdir -p /d && echo served > /d/index.html && exec httpd -f -p 6379 -h /d']",
+    ].join('\n'),
+  );
+  // The original install's config, as its yaml.dump wrote it.
+  write(
+    join(dir, 'etc', 'config.yml'),
+    [
+      'bundles:',
+      '- main',
+      'mac_username: alice',
+      'repo_overrides: {}',
+      `specs_repo: ${specs}`,
+      'dusty_env_overrides:',
+      '  db:',
+      '    FROM_ORIGINAL: yes-it-is',
+      "vm_memory_size: '2048'",
+      '',
+    ].join('\n'),
+  );
+  write(join(dir, 'key.txt'), 'secret-key\n');
+});
+
+afterAll(async () => {
+  await run('docker', [
+    'rm',
+    '-f',
+    `${PROJECT}_web_1`,
+    `${PROJECT}_db_1`,
+    `${PROJECT}_dusty-router_1`,
+  ]);
+  await run('docker', ['network', 'rm', `${PROJECT}_dusty`]);
+  await run('docker', ['volume', 'rm', `${PROJECT}_webdata`]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a team coming from the original Dusty', () => {
+  it('imports the original install and shows what it imported', async () => {
+    const r = await must('config', 'import', join(dir, 'etc', 'config.yml'));
+    expect(r.stdout).toContain(`specs_repo: ${specs}`);
+    expect(r.stdout).toContain('bundles: main');
+    expect(r.stdout).toContain('env db: FROM_ORIGINAL');
+    expect(r.stdout).toContain('mac_username: not used by this Dusty, not imported');
+    expect((await must('bundles', 'list', '--json')).stdout).toContain('"active": true');
+    await must('config', 'set', 'nginx_image', 'dusty-nginx:local');
+    await must('assets', 'set', 'web_key', join(dir, 'key.txt'));
+  });
+
+  it('runs `dusty up` with a stale bundle and a broken unused spec, warning about them', async () => {
+    const r = await must('up');
+    expect(r.stdout + r.stderr).toMatch(
+      /bundles\/stale\.yml.*does not exist.*not used by what runs now/,
+    );
+    expect(r.stdout + r.stderr).toMatch(/apps\/broken\.yml/);
+    // `dusty validate` still reports both as errors.
+    const v = await dusty('validate');
+    expect(v.code).toBe(1);
+  });
+
+  it('names containers <project>_<name>_1 and runs the app as the compose user in the original order', async () => {
+    const out = await docker('exec', `${PROJECT}_web_1`, 'cat', '/tmp/out');
+    // once's export and cd still hold in always; run.sh was found through PATH.
+    expect(out.stdout.trim()).toBe('hello /tmp 65534');
+    await docker('exec', `${PROJECT}_db_1`, 'true');
+    const env = await docker('exec', `${PROJECT}_db_1`, 'printenv', 'FROM_ORIGINAL');
+    expect(env.stdout.trim()).toBe('yes-it-is');
+  });
+
+  it('places a relative asset under the mount and keeps a named volume after stop --rm', async () => {
+    const key = await docker('exec', `${PROJECT}_web_1`, 'cat', '/web/conf/key.txt');
+    expect(key.stdout).toBe('secret-key\n');
+    await docker('exec', `${PROJECT}_web_1`, 'sh', '-c', 'echo kept > /data/f');
+    await must('stop', '--rm');
+    await docker('volume', 'inspect', `${PROJECT}_webdata`);
+  });
+
+  it('runs a suite whose service answers on localhost and by name, with the suite compose applied', async () => {
+    const r = await must('test', 'web', 'svc');
+    expect(r.stdout).toContain('served\nserved\nwho=suite');
+  });
+
+  it('takes a repo by its short name and refuses env unset without a variable', async () => {
+    await must('repos', 'override', 'web-repo', repo);
+    expect((await must('repos', 'list', '--json')).stdout).toContain('"overridden"');
+    await must('repos', 'manage', '--all');
+    const bad = await dusty('env', 'unset', 'db');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('dusty env unset APP --all');
+    await must('env', 'unset', 'db', '--all');
+    expect((await dusty('env', 'list', 'nope')).code).not.toBe(0);
+  });
+});
