@@ -414,7 +414,7 @@ describe('assets', () => {
     ).toBe(false);
     const script = startScript(web);
     expect(script).toContain(
-      "mkdir -p '/etc/app' && cp '/run/dusty/assets/key' '/etc/app/key.pem' && chmod 600 '/etc/app/key.pem'",
+      "mkdir -p '/etc/app'\ncp '/run/dusty/assets/key' '/etc/app/key.pem'\nchmod 600 '/etc/app/key.pem'",
     );
     expect(script).not.toContain('/opt/o');
   });
@@ -492,7 +492,9 @@ describe('start script', () => {
     ].map((l) => script.indexOf(l));
     expect(order.every((at) => at >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(script).toContain("mkdir -p 'conf' && cp");
+    expect(script).toContain(
+      "mkdir -p 'conf'\ncp '/run/dusty/assets/key' 'conf/key.pem'\nchmod 600",
+    );
   });
 
   it("starts an app without a mount in its image's working directory, even after lib installs", () => {

@@ -29,7 +29,8 @@ export interface StartScriptInput {
 function placeAsset(a: { name: string; path: string }): string {
   const cut = a.path.lastIndexOf('/');
   const dir = cut < 0 ? '.' : a.path.slice(0, cut) || '/';
-  return `mkdir -p ${shQuote(dir)} && cp ${shQuote(`${ASSETS_IN_CONTAINER}/${a.name}`)} ${shQuote(a.path)} && chmod 600 ${shQuote(a.path)}`;
+  // One command a line: under `set -e` a failure inside an `&&` list would pass unnoticed.
+  return `mkdir -p ${shQuote(dir)}\ncp ${shQuote(`${ASSETS_IN_CONTAINER}/${a.name}`)} ${shQuote(a.path)}\nchmod 600 ${shQuote(a.path)}`;
 }
 
 /**
