@@ -7,9 +7,18 @@
  * engine that a stand-in `orb start` creates.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { EngineInfo } from '../src-shared/api/contract.js';
@@ -129,6 +138,8 @@ class Dashboard {
   private constructor(
     private readonly child: ChildProcess,
     private readonly ws: WebSocket,
+    /** The dashboard's URL with this run's token. */
+    readonly url: string,
   ) {}
   private seq = 0;
 
@@ -153,7 +164,7 @@ class Dashboard {
     const u = new URL(url);
     const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new Dashboard(child, ws);
+    return new Dashboard(child, ws, url);
   }
 
   call<T>(channel: string, input: unknown = {}): Promise<T> {
@@ -204,7 +215,7 @@ describe('the dashboard server follows the context', () => {
     }
   });
 
-  it('offers to start a stopped OrbStack and starts it with one call (stand-in orb command)', async () => {
+  it('offers to start a stopped OrbStack and the dashboard starts it with one click (stand-in orb command)', async () => {
     // OrbStack's socket, absent until the stand-in `orb start` links it to the second engine.
     const home = join(dir, 'mac-home');
     const sock = join(home, '.orbstack', 'run', 'docker.sock');
@@ -230,7 +241,26 @@ describe('the dashboard server follows the context', () => {
         startHow: 'orb start',
       });
       expect(existsSync(sock)).toBe(false);
-      const started = await dash.call<EngineInfo>('engine:start');
+      // One click in the dashboard's header, as a person would.
+      const browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: JSON.parse(readFileSync(join(ROOT, 'e2e/chromium-args.json'), 'utf8')) as string[],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(dash.url);
+        const badge = page.getByRole('group', { name: 'Docker engine' });
+        await expect
+          .poll(() => badge.innerText(), { timeout: 20_000 })
+          .toContain('OrbStack is stopped');
+        await badge.getByRole('button', { name: 'Start OrbStack' }).click();
+        await expect.poll(() => badge.innerText(), { timeout: 60_000 }).toMatch(/^OrbStack \d+\./m);
+        expect(await badge.getByRole('button').count()).toBe(0);
+      } finally {
+        await browser.close();
+      }
+      const started = await dash.call<EngineInfo>('engine:get');
       expect(started).toMatchObject({ kind: 'orbstack', running: true });
       expect(started.version).toMatch(/^\d+\./);
       expect(existsSync(sock)).toBe(true);

@@ -10,6 +10,7 @@ import { TerminalView } from './views/TerminalView.js';
 import { ReposView } from './views/ReposView.js';
 import { SettingsView } from './views/SettingsView.js';
 import { Notices } from './views/Notices.js';
+import { EngineBadge } from './views/EngineBadge.js';
 
 const VIEWS: { id: View; label: string }[] = [
   { id: 'bundles', label: 'Bundles' },
@@ -66,6 +67,7 @@ export function App() {
           {info && <span className="muted project">project {info.project}</span>}
         </div>
         <OverallState />
+        <EngineBadge />
         <div className="actions">
           <button
             className="primary"

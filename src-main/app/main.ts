@@ -145,6 +145,10 @@ async function start() {
       case 'open-dashboard':
         showDashboard();
         break;
+      case 'start-engine':
+        state.engine = await service.startEngine();
+        render();
+        break;
       case 'install-helper':
         state.helperInstalled = await offerHelperOnce(home, installer, helperUi(), true);
         render();
@@ -240,6 +244,17 @@ async function start() {
     render();
   });
   service.onDidNotice((n) => notify(n.title, n.body));
+
+  // The engine's kind and whether it answers, for the menu's engine line and its Start item.
+  const refreshEngine = () =>
+    service.engine().then(
+      (e) => {
+        state.engine = e;
+        render();
+      },
+      () => undefined,
+    );
+  void refreshEngine();
 
   tray = new Tray(iconFor('stopped'));
   tray.setToolTip('Dusty');

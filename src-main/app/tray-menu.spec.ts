@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { BundleInfo, ContainerRow, OperationState } from '../../src-shared/api/contract.js';
+import type {
+  BundleInfo,
+  ContainerRow,
+  EngineInfo,
+  OperationState,
+} from '../../src-shared/api/contract.js';
 import { buildTrayMenu, trayIcon, type TrayItem, type TrayState } from './tray-menu.js';
 
 const bundle = (name: string, active: boolean, description = `the ${name} bundle`): BundleInfo => ({
@@ -163,6 +168,46 @@ describe('tray menu', () => {
     expect(labels(buildTrayMenu({ ...base, helperInstalled: false }))).toContain(
       'Install the privileged helper…',
     );
+  });
+
+  const engine = (running: boolean, canStart = true): EngineInfo => ({
+    context: 'orbstack',
+    source: 'config.json',
+    endpoint: 'unix:///Users/me/.orbstack/run/docker.sock',
+    description: 'context "orbstack": unix:///Users/me/.orbstack/run/docker.sock',
+    kind: 'orbstack',
+    label: 'OrbStack',
+    detectedKind: 'orbstack',
+    detectedLabel: 'OrbStack',
+    running,
+    version: running ? '28.3.3' : null,
+    os: running ? 'OrbStack' : null,
+    configured: 'auto',
+    mismatch: null,
+    mounts: 'bind',
+    mountsWhy: 'OrbStack shares your folders with its engine',
+    canStart,
+    startHow: canStart ? 'orb start' : null,
+    error: null,
+  });
+
+  it('names the engine and its version when it answers, with nothing to start', () => {
+    const items = buildTrayMenu({ ...base, engine: engine(true) });
+    expect(labels(items)).toContain('Engine: OrbStack 28.3.3');
+    expect(items.some((i) => i.action?.type === 'start-engine')).toBe(false);
+  });
+
+  it('offers one click to start a stopped engine, disabled while an operation runs', () => {
+    const items = buildTrayMenu({ ...base, engine: engine(false) });
+    expect(labels(items)).toContain('Engine: OrbStack is stopped');
+    expect(find(items, 'Start OrbStack')).toMatchObject({
+      enabled: true,
+      action: { type: 'start-engine' },
+    });
+    const busy = buildTrayMenu({ ...base, engine: engine(false), operation: op('running') });
+    expect(find(busy, 'Start OrbStack')?.enabled).toBe(false);
+    const cannot = buildTrayMenu({ ...base, engine: engine(false, false) });
+    expect(find(cannot, 'Start OrbStack')).toBeUndefined();
   });
 });
 

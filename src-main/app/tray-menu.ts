@@ -6,6 +6,7 @@
 import type {
   BundleInfo,
   ContainerRow,
+  EngineInfo,
   HealthState,
   OperationState,
   UrlCheck,
@@ -20,6 +21,8 @@ export interface TrayState {
   operation: OperationState | null;
   /** What each URL answers and the overall state, from the service (absent before the first probe). */
   health?: HealthState | null | undefined;
+  /** The engine Dusty talks to (absent until it is known). */
+  engine?: EngineInfo | null | undefined;
   /** False when the privileged helper is not installed (the menu offers it). */
   helperInstalled: boolean;
   /** macOS shows a sublabel under a menu item; elsewhere the description joins the label. */
@@ -33,6 +36,7 @@ export type TrayAction =
   | { type: 'open-url'; url: string }
   | { type: 'open-dashboard' }
   | { type: 'install-helper' }
+  | { type: 'start-engine' }
   | { type: 'quit' };
 
 /** A menu item as data: what Electron's MenuItemConstructorOptions needs, with an action instead of a click handler. */
@@ -89,6 +93,28 @@ export function trayIcon(s: Pick<TrayState, 'containers' | 'operation' | 'health
 const answer = (c: UrlCheck | undefined) =>
   !c ? '' : c.ok ? ` (${c.status ?? 'open'})` : ` (${c.status ?? 'no answer'})`;
 
+/** The engine's kind and version, and one click to start it when it is stopped. */
+function engineItems(engine: EngineInfo | null | undefined, busy: boolean): TrayItem[] {
+  if (!engine) return [];
+  if (engine.running)
+    return [
+      {
+        label: `Engine: ${engine.label}${engine.version ? ` ${engine.version}` : ''}`,
+        toolTip: engine.description,
+        enabled: false,
+      },
+      separator,
+    ];
+  const items: TrayItem[] = [{ label: `Engine: ${engine.label} is stopped`, enabled: false }];
+  if (engine.canStart)
+    items.push({
+      label: `Start ${engine.label}`,
+      enabled: !busy,
+      action: { type: 'start-engine' },
+    });
+  return [...items, separator];
+}
+
 /** The whole tray menu for a state. */
 export function buildTrayMenu(s: TrayState): TrayItem[] {
   const busy = s.operation?.status === 'running';
@@ -98,6 +124,7 @@ export function buildTrayMenu(s: TrayState): TrayItem[] {
     separator,
   ];
 
+  items.push(...engineItems(s.engine, busy));
   items.push({ label: 'Bundles', enabled: false });
   if (s.bundlesError) items.push({ label: s.bundlesError.split('\n')[0]!, enabled: false });
   else if (!s.bundles?.length)

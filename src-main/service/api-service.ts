@@ -328,10 +328,16 @@ export class ApiService {
     });
   }
 
-  /** The engine the dashboard's Docker client talks to, as the header shows it. */
-  private async engine() {
+  /** The engine the dashboard's Docker client talks to, as the header and the tray show it. */
+  async engine() {
     const config = await this.deps.project.store.config();
     return describeEngine(config.vm_provider, { runner: new ExecRunner() });
+  }
+  /** Starts the engine (its app, VM or service) when it is stopped; what it is afterwards. */
+  async startEngine() {
+    await this.deps.ensureEngine();
+    forgetEngineFacts();
+    return this.engine();
   }
 
   // ------------------------------------------------------------ handlers
@@ -344,11 +350,7 @@ export class ApiService {
       shell: this.deps.shell,
     }),
     'engine:get': () => this.engine(),
-    'engine:start': async () => {
-      await this.deps.ensureEngine();
-      forgetEngineFacts();
-      return this.engine();
-    },
+    'engine:start': () => this.startEngine(),
     'specs:validate': async () => {
       const specsPath = await this.deps.project.specsPath();
       const r = await this.deps.project.validate();
