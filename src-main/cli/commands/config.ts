@@ -59,19 +59,21 @@ export function registerConfigCommands(program: Command): void {
     .description(
       `read an install of the original Dusty (default ${ORIGINAL_CONFIG_PATH}): specs repo, bundles, repo and env overrides, VM memory`,
     )
-    .action(async (path: string | undefined) => {
-      let r;
-      try {
-        r = await importOriginalConfig(getProject().store, path ? resolve(path) : undefined);
-      } catch (e) {
-        if (e instanceof ImportError) throw new DustyError(e.message, [], 'import-failed');
-        throw e;
-      }
-      console.log(`imported from ${r.file}:`);
-      for (const l of r.lines) console.log(`  ${l}`);
-      for (const n of r.notes) console.log(dim(`  ${n}`));
-      if (!r.lines.length) console.log(dim('  nothing to import'));
-    });
+    .action(
+      lockedAction('config', async (path: string | undefined) => {
+        let r;
+        try {
+          r = await importOriginalConfig(getProject().store, path ? resolve(path) : undefined);
+        } catch (e) {
+          if (e instanceof ImportError) throw new DustyError(e.message, [], 'import-failed');
+          throw e;
+        }
+        console.log(`imported from ${r.file}:`);
+        for (const l of r.lines) console.log(`  ${l}`);
+        for (const n of r.notes) console.log(dim(`  ${n}`));
+        if (!r.lines.length) console.log(dim('  nothing to import'));
+      }),
+    );
   config
     .command('get <key>')
     .description("print one setting's value")

@@ -63,13 +63,18 @@ export function registerEnvCommands(program: Command): void {
     .command('unset <app> [var]')
     .description('drop one override, or with --all every override of the app')
     .option('--all', 'drop every override of the app')
-    .action(async (app: string, name: string | undefined, opts: { all?: boolean }) => {
-      if ((name === undefined) === !opts.all)
-        throw new DustyError('usage: dusty env unset APP VAR, or dusty env unset APP --all');
-      await checkAppOrService(app);
-      await getProject().store.unsetEnv(app, opts.all ? undefined : name);
-      console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
-    });
+    .action(
+      lockedAction(
+        'env',
+        async (app: string, name: string | undefined, opts: { all?: boolean }) => {
+          if ((name === undefined) === !opts.all)
+            throw new DustyError('usage: dusty env unset APP VAR, or dusty env unset APP --all');
+          await checkAppOrService(app);
+          await getProject().store.unsetEnv(app, opts.all ? undefined : name);
+          console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
+        },
+      ),
+    );
 }
 
 async function checkAppOrService(name: string): Promise<void> {

@@ -53,39 +53,43 @@ export function registerRepoCommands(program: Command): void {
   repos
     .command('override <repo> <path>')
     .description('use your own checkout of a repo')
-    .action(async (given: string, path: string) => {
-      const { project, list } = await repoInfo();
-      const repo = checkRepo(list, given);
-      const abs = resolve(path);
-      if (
-        !(await stat(abs).then(
-          (s) => s.isDirectory(),
-          () => false,
-        ))
-      )
-        throw new DustyError(`${abs} is not a folder`);
-      await project.store.setRepoOverride(repo, abs);
-      console.log(
-        `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
-      );
-    });
+    .action(
+      lockedAction('repos', async (given: string, path: string) => {
+        const { project, list } = await repoInfo();
+        const repo = checkRepo(list, given);
+        const abs = resolve(path);
+        if (
+          !(await stat(abs).then(
+            (s) => s.isDirectory(),
+            () => false,
+          ))
+        )
+          throw new DustyError(`${abs} is not a folder`);
+        await project.store.setRepoOverride(repo, abs);
+        console.log(
+          `${repo} -> ${abs}; run \`dusty up\` or \`dusty restart --repos ${repo}\` to use it`,
+        );
+      }),
+    );
   repos
     .command('manage [repo]')
     .description('let Dusty clone and pull a repo again (--all: every overridden repo)')
     .option('--all', 'every overridden repo')
-    .action(async (given: string | undefined, opts: { all?: boolean }) => {
-      if ((given === undefined) === !opts.all)
-        throw new DustyError('usage: dusty repos manage REPO, or dusty repos manage --all');
-      const { project, list } = await repoInfo();
-      const names = opts.all
-        ? Object.keys(await project.store.repoOverrides())
-        : [checkRepo(list, given!)];
-      for (const repo of names) {
-        await project.store.setRepoOverride(repo, undefined);
-        console.log(`${repo} is managed by Dusty again`);
-      }
-      if (!names.length) console.log(dim('no repo is overridden'));
-    });
+    .action(
+      lockedAction('repos', async (given: string | undefined, opts: { all?: boolean }) => {
+        if ((given === undefined) === !opts.all)
+          throw new DustyError('usage: dusty repos manage REPO, or dusty repos manage --all');
+        const { project, list } = await repoInfo();
+        const names = opts.all
+          ? Object.keys(await project.store.repoOverrides())
+          : [checkRepo(list, given!)];
+        for (const repo of names) {
+          await project.store.setRepoOverride(repo, undefined);
+          console.log(`${repo} is managed by Dusty again`);
+        }
+        if (!names.length) console.log(dim('no repo is overridden'));
+      }),
+    );
   repos
     .command('from <dir>')
     .description('override every repo whose folder name is in DIR')
