@@ -288,7 +288,7 @@ describe('dusty compile', () => {
     const r = ok('compile', '--out', out);
     expect(r.stdout).toContain(`wrote ${out}/docker-compose.yml, nginx.conf, hosts`);
     expect(r.stdout).toMatch(
-      /^flaskone\s+app\s+python:2\.7\.10\s+http:\/\/local\.flaskone\.com\s+persistent_mongo$/m,
+      /^flaskone\s+app\s+python:2\.7\.10\s+http:\/\/local\.flaskone\.com https:\/\/local\.flaskone\.com\s+persistent_mongo$/m,
     );
     const compose = parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8')) as {
       services: Record<string, unknown>;
@@ -318,9 +318,12 @@ describe('dusty compile', () => {
   it('refuses invalid specs, listing the errors and writing nothing', () => {
     const repo = join(tmp, 'bad');
     mkdirSync(join(repo, 'apps'), { recursive: true });
+    mkdirSync(join(repo, 'bundles'), { recursive: true });
     writeFileSync(join(repo, 'apps', 'x.yml'), 'image: x\ndepends: {apps: [ghost]}\n');
+    // Only what the chosen bundles reach is checked as an error (a stale spec is a warning).
+    writeFileSync(join(repo, 'bundles', 'b.yml'), 'apps: [x]\n');
     const out = join(tmp, 'out');
-    const r = dusty('compile', '--specs', repo, '--out', out);
+    const r = dusty('compile', '--specs', repo, '--bundles', 'b', '--out', out);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       'error: apps/x.yml: depends.apps[0]: app "ghost" does not exist (known: x)',
@@ -364,7 +367,7 @@ describe('dusty env', () => {
     expect(JSON.parse(ok('env', 'list', 'persistent_mongo', '--json').stdout)).toEqual({
       persistent_mongo: { A: '1', B: 'two words', C: 'x=y' },
     });
-    ok('env', 'unset', 'persistent_mongo');
+    ok('env', 'unset', 'persistent_mongo', '--all');
     expect(JSON.parse(ok('env', 'list', '--json').stdout)).toEqual({});
   });
 
