@@ -32,6 +32,7 @@ import {
   sleep,
 } from './fixtures/helper/harness.js';
 import type { Json, Paths } from './fixtures/helper/harness.js';
+import { HELPER_PACKAGES } from '../src-main/helper/install.js';
 
 const INSTALL_MAIN = path.join(ROOT, 'dist/src-main/helper/install-main.js');
 const SERVE_MAIN = path.join(ROOT, 'dist/src-main/helper/serve-main.js');
@@ -127,6 +128,12 @@ function ownersSource(p: Paths): string {
   });
   mkdirSync(path.join(src, 'node_modules'));
   symlinkSync(path.join(src, 'store/zod@4'), path.join(src, 'node_modules/zod'));
+  // The helper's other packages, as plain folders.
+  for (const pkg of HELPER_PACKAGES.filter((p) => p !== 'zod'))
+    cpSync(path.join(ROOT, 'node_modules', pkg), path.join(src, 'node_modules', pkg), {
+      recursive: true,
+      dereference: true,
+    });
   const suid = path.join(src, 'dist/src-main/helper/tool.js');
   writeFileSync(suid, '// a setuid file in the owner’s checkout\n');
   spawnSync('chown', ['-R', '-h', `${ownerUid}:${ownerUid}`, src]);

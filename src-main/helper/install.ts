@@ -72,12 +72,14 @@ async function stageCopy(plan: InstallPlan, staging: string): Promise<void> {
       filter: (src) => !src.endsWith('.map'),
     });
   }
-  for (const pkg of HELPER_PACKAGES)
-    await copyTreeAsRoot(
-      path.join(plan.sourceRoot, 'node_modules', pkg),
-      path.join(staging, 'node_modules', pkg),
-      copy,
-    );
+  for (const pkg of HELPER_PACKAGES) {
+    const dest = path.join(staging, 'node_modules', pkg);
+    // A scoped package (@scope/name) needs its scope's folder first.
+    const parent = path.dirname(dest);
+    await mkdir(parent, { recursive: true, mode: 0o755 });
+    await chmod(parent, 0o755);
+    await copyTreeAsRoot(path.join(plan.sourceRoot, 'node_modules', pkg), dest, copy);
+  }
   const pkg = JSON.parse(await readFile(path.join(plan.sourceRoot, 'package.json'), 'utf8')) as {
     version?: string;
   };
