@@ -14,28 +14,30 @@ import { getProject } from '../context.js';
 import { dim, printJson, table } from '../output.js';
 import { lockedAction } from '../locked.js';
 
+/** The specs' repos, with where each comes from. */
+const repoInfo = async () => {
+  const project = getProject();
+  const [{ specs }, overrides] = await Promise.all([
+    project.validate(),
+    project.store.repoOverrides(),
+  ]);
+  return { project, list: describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir) };
+};
+/** The full name of a repo given by its full or short name (the original's). */
+const checkRepo = (list: { name: string }[], repo: string): string => {
+  try {
+    return resolveRepoName(
+      repo,
+      list.map((r) => r.name),
+    );
+  } catch (e) {
+    throw new DustyError((e as Error).message);
+  }
+};
+
 /** Registers `repos list/override/manage/from/update`. */
 export function registerRepoCommands(program: Command): void {
   const repos = program.command('repos').description('where the code of apps and libs comes from');
-  const repoInfo = async () => {
-    const project = getProject();
-    const [{ specs }, overrides] = await Promise.all([
-      project.validate(),
-      project.store.repoOverrides(),
-    ]);
-    return { project, list: describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir) };
-  };
-  /** The full name of a repo given by its full or short name (the original's). */
-  const checkRepo = (list: { name: string }[], repo: string): string => {
-    try {
-      return resolveRepoName(
-        repo,
-        list.map((r) => r.name),
-      );
-    } catch (e) {
-      throw new DustyError((e as Error).message);
-    }
-  };
   repos
     .command('list')
     .description('every repo the specs use: where it comes from, and the local folder')
