@@ -258,7 +258,7 @@ describe('interrupted up', () => {
     // As a terminal does: the whole foreground process group gets it.
     process.kill(-u.child.pid!, 'SIGINT');
     const r = await u.done;
-    expect(r.code).toBe(130);
+    expect(r.code, `up exited ${r.code}:\n${r.stderr}`).toBe(130);
     expect(r.stderr).toMatch(/`up` interrupted \(SIGINT\)\./);
     expect(r.stderr).toMatch(
       /Done: validated the specs; .*wrote the Compose file and the host names/,
