@@ -13,6 +13,7 @@
  * a directory (mkdir is atomic) so two waiters cannot both remove the stale
  * lock and then remove each other's new one.
  */
+import type { OperationKind } from '../../../src-shared/api/contract.js';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -23,19 +24,8 @@ import { writeFileAtomic } from '../state/files.js';
 /** Where an operation was started. */
 export type FrontDoor = 'terminal' | 'dashboard' | 'menubar';
 
-/** The operations that change state. */
-export type OpName =
-  | 'up'
-  | 'stop'
-  | 'restart'
-  | 'bundles'
-  | 'config'
-  | 'env'
-  | 'assets'
-  | 'repos'
-  | 'disk'
-  | 'test'
-  | 'doctor --fix';
+/** The operations that change state: the contract's kinds, so every front door names them alike. */
+export type OpName = OperationKind;
 
 export interface LockHolder {
   pid: number;
