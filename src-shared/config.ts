@@ -57,7 +57,8 @@ const CONFIG_FIELDS = {
       .string()
       .regex(/^(\d+)?$/, 'expected a number of megabytes')
       .default(''),
-    description: "memory in MB for a VM Dusty creates (empty: the provider's default)",
+    description:
+      "memory in MB for the VM Dusty creates or starts (docker-machine, Colima, Rancher Desktop, OrbStack, Podman; empty: the tool's own setting)",
     label: 'VM memory (MB)',
   },
   https: {

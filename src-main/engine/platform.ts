@@ -6,7 +6,12 @@
 import type Docker from 'dockerode';
 import { HelperClient } from '../platform/helper-client.js';
 import { ExecRunner } from '../platform/command-runner.js';
-import { createProvider, resolveProviderName, type Provider } from '../platform/providers.js';
+import {
+  createProvider,
+  memoryOf,
+  resolveProviderName,
+  type Provider,
+} from '../platform/providers.js';
 import { colimaProfileOf } from '../platform/engine-kinds.js';
 import { unsharedFolders } from '../platform/file-sharing.js';
 import type { EngineEndpoint } from './docker/context.js';
@@ -31,7 +36,12 @@ export class Platform {
   static async create(store: StateStore, helper = new HelperClient()): Promise<Platform> {
     const config = await store.config();
     // `auto` asks the docker CLI's engine what it is (cached a few seconds, so compile and up ask once).
-    const deps = engineDeps({ runner: new ExecRunner(), helper, isRoot: process.getuid?.() === 0 });
+    const deps = engineDeps({
+      runner: new ExecRunner(),
+      helper,
+      isRoot: process.getuid?.() === 0,
+      memoryMb: memoryOf(config.vm_memory_size),
+    });
     const name = await resolveProviderName(config.vm_provider, deps);
     return new Platform(
       createProvider(name, deps),

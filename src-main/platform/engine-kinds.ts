@@ -189,16 +189,27 @@ export const ENGINE_TRAITS: Record<EngineKind, EngineTraits> = {
   },
 };
 
+/** What a start command needs to know beyond the kind. */
+export interface StartOptions {
+  platform: NodeJS.Platform;
+  colimaProfile?: string;
+  machineName?: string;
+  /** Config `vm_memory_size`: memory in MB for the VM; undefined leaves the tool's own setting. */
+  memoryMb?: number | undefined;
+}
+
+/** Colima and Rancher Desktop take whole GiB; rounded up, so the VM never gets less than asked. */
+const gib = (mb: number) => String(Math.max(1, Math.ceil(mb / 1024)));
+
 /**
  * The command that starts a stopped engine of this kind, or undefined when
  * Dusty starts it otherwise (the helper's engine.start for a native engine)
- * or cannot (a remote engine).
+ * or cannot (a remote engine). Colima and Rancher Desktop resize their VM
+ * from flags on start; see {@link memoryCommand} for the others.
  */
-export function startCommand(
-  kind: EngineKind,
-  opts: { platform: NodeJS.Platform; colimaProfile?: string; machineName?: string },
-): StartCommand | undefined {
+export function startCommand(kind: EngineKind, opts: StartOptions): StartCommand | undefined {
   const mac = opts.platform === 'darwin';
+  const mem = opts.memoryMb;
   switch (kind) {
     case 'docker-desktop':
       return mac
@@ -207,17 +218,55 @@ export function startCommand(
     case 'orbstack':
       return { command: 'orb', args: ['start'] };
     case 'rancher-desktop':
-      return { command: 'rdctl', args: ['start'] };
+      return {
+        command: 'rdctl',
+        args: ['start', ...(mem ? ['--virtual-machine.memory-in-gb', gib(mem)] : [])],
+      };
     case 'podman':
       return mac
         ? { command: 'podman', args: ['machine', 'start'] }
         : { command: 'systemctl', args: ['--user', 'start', 'podman.socket'] };
     case 'colima':
-      return { command: 'colima', args: ['start', '--profile', opts.colimaProfile ?? 'default'] };
+      return {
+        command: 'colima',
+        args: [
+          'start',
+          '--profile',
+          opts.colimaProfile ?? 'default',
+          ...(mem ? ['--memory', gib(mem)] : []),
+        ],
+      };
     case 'docker-machine':
       return { command: 'docker-machine', args: ['start', opts.machineName ?? 'dusty'] };
     case 'native':
     case 'remote':
+      return undefined;
+  }
+}
+
+/**
+ * The command that sets a stopped VM's memory before it is started, for the
+ * tools whose start command cannot (the original Dusty resized its VirtualBox
+ * VM this way on every start); undefined when no memory is configured, the
+ * start command carries it, or the engine has no VM Dusty may size (Docker
+ * Desktop keeps it in its own settings; native and remote have none).
+ */
+export function memoryCommand(kind: EngineKind, opts: StartOptions): StartCommand | undefined {
+  const mem = opts.memoryMb;
+  if (!mem) return undefined;
+  switch (kind) {
+    case 'docker-machine':
+      return {
+        command: 'VBoxManage',
+        args: ['modifyvm', opts.machineName ?? 'dusty', '--memory', String(mem)],
+      };
+    case 'orbstack':
+      return { command: 'orb', args: ['config', 'set', 'memory_mib', String(mem)] };
+    case 'podman':
+      return opts.platform === 'darwin'
+        ? { command: 'podman', args: ['machine', 'set', '--memory', String(mem)] }
+        : undefined;
+    default:
       return undefined;
   }
 }

@@ -17,6 +17,7 @@ import {
   ENGINE_TRAITS,
   colimaProfileOf,
   detectEngineKind,
+  memoryCommand,
   startCommand,
   type EngineFacts,
   type EngineKind,
@@ -74,6 +75,27 @@ export interface ProviderDeps {
   exists?: (path: string) => boolean;
   /** How long to wait for a started desktop engine to answer. */
   startWaitMs?: number;
+  /** Config `vm_memory_size`: memory in MB for a VM the provider creates or starts. */
+  memoryMb?: number | undefined;
+}
+
+/** Config `vm_memory_size` as a number of MB, or undefined when empty (the tool's own default). */
+export function memoryOf(vmMemorySize: string | undefined): number | undefined {
+  const mb = Number(vmMemorySize);
+  return vmMemorySize && Number.isInteger(mb) && mb > 0 ? mb : undefined;
+}
+
+/** Sizes a stopped VM before its start, where the tool does that with a separate command. */
+async function applyMemory(deps: ProviderDeps, kind: ProviderName, machineName?: string) {
+  const platform = deps.platform ?? process.platform;
+  const cmd = memoryCommand(kind, { platform, memoryMb: deps.memoryMb, machineName });
+  if (!cmd) return;
+  const r = await deps.runner.run(cmd.command, cmd.args, { timeoutMs: 120_000 });
+  if (r.code !== 0)
+    throw failed(
+      `setting the VM's memory to ${deps.memoryMb} MB (vm_memory_size; \`${[cmd.command, ...cmd.args].join(' ')}\`)`,
+      r,
+    );
 }
 
 function endpointOf(deps: ProviderDeps): EngineEndpoint {
@@ -238,8 +260,9 @@ class DesktopProvider implements Provider {
   async ensureEngine(): Promise<void> {
     if (await this.answers()) return;
     const platform = this.deps.platform ?? process.platform;
-    const start = startCommand(this.name, { platform })!;
+    const start = startCommand(this.name, { platform, memoryMb: this.deps.memoryMb })!;
     const label = ENGINE_TRAITS[this.name].label;
+    await applyMemory(this.deps, this.name);
     const started = await this.deps.runner.run(start.command, start.args, { timeoutMs: 300_000 });
     if (started.code !== 0)
       throw failed(`starting ${label} (${[start.command, ...start.args].join(' ')})`, started);
@@ -292,11 +315,13 @@ class DockerMachineProvider implements Provider {
   async ensureEngine(): Promise<void> {
     const status = await this.status();
     if (status === 'missing') {
-      const created = await this.run(['create', '--driver', 'virtualbox', this.machine]);
+      const memory = this.deps.memoryMb ? ['--virtualbox-memory', String(this.deps.memoryMb)] : [];
+      const created = await this.run(['create', '--driver', 'virtualbox', ...memory, this.machine]);
       if (created.code !== 0) throw failed(`docker-machine create ${this.machine}`, created);
       return;
     }
     if (status !== 'Running') {
+      await applyMemory(this.deps, this.name, this.machine);
       const started = await this.run(['start', this.machine]);
       if (started.code !== 0) throw failed(`docker-machine start ${this.machine}`, started);
     }
@@ -368,8 +393,11 @@ class ColimaProvider implements Provider {
 
   async ensureEngine(): Promise<void> {
     if (await this.status()) return;
-    const started = await this.run(['start']);
-    if (started.code !== 0) throw failed('colima start', started);
+    const platform = this.deps.platform ?? process.platform;
+    const opts = { platform, colimaProfile: this.profile, memoryMb: this.deps.memoryMb };
+    const start = startCommand('colima', opts)!;
+    const started = await this.deps.runner.run(start.command, start.args, { timeoutMs: 600_000 });
+    if (started.code !== 0) throw failed([start.command, ...start.args].join(' '), started);
   }
 
   async shutdown(): Promise<void> {
