@@ -1,6 +1,5 @@
 /** The dashboard: a header with Up and Stop, the operation's progress, the views, and notices. */
-import { useState } from 'react';
-import { call, CallError } from './api.js';
+import { call } from './api.js';
 import { setState, useStore, type View } from './store.js';
 import { OperationPanel } from './views/OperationPanel.js';
 import { BundlesView } from './views/BundlesView.js';
@@ -11,6 +10,7 @@ import { ReposView } from './views/ReposView.js';
 import { SettingsView } from './views/SettingsView.js';
 import { Notices } from './views/Notices.js';
 import { EngineBadge } from './views/EngineBadge.js';
+import { ErrorBanner, useErrorBanner } from './views/ErrorBanner.js';
 
 const VIEWS: { id: View; label: string }[] = [
   { id: 'bundles', label: 'Bundles' },
@@ -48,13 +48,8 @@ export function App() {
   const connection = useStore((s) => s.connection);
   const info = useStore((s) => s.info);
   const operation = useStore((s) => s.operation);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useErrorBanner();
   const busy = operation?.status === 'running';
-
-  const run = (fn: () => Promise<unknown>) => {
-    setError(null);
-    fn().catch((e: unknown) => setError(e instanceof CallError ? e.message : String(e)));
-  };
 
   return (
     <div className="app">
@@ -94,11 +89,7 @@ export function App() {
               : 'The connection to Dusty was lost; reconnecting…'}
         </div>
       )}
-      {error && (
-        <div className="banner error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBanner error={error} />
       <OperationPanel />
       <nav className="tabs" role="tablist" aria-label="Views">
         {VIEWS.map((v) => (

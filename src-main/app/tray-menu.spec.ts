@@ -115,6 +115,24 @@ describe('tray menu', () => {
     expect(find(items, /^dusty-router/)).toBeUndefined();
   });
 
+  it('names each app by the phase the dashboard shows, and hides apps with no container', () => {
+    const items = buildTrayMenu({
+      ...base,
+      containers: [
+        row('web', 'running', { health: 'starting' }),
+        row('api', 'running', { health: 'healthy' }),
+        row('docs', 'not created', { id: null, containerName: null }),
+        row('admin', 'paused'),
+      ],
+    });
+    expect(find(items, /^web:/)!.label).toBe('web: starting');
+    expect(find(items, /^api:/)!.label).toBe('api: running (healthy)');
+    expect(find(items, /^admin:/)!.label).toBe('admin: paused');
+    expect(find(items, /^docs/)).toBeUndefined();
+    // A starting app's process runs, so Stop is offered.
+    expect(find(items, 'Stop')!.enabled).toBe(true);
+  });
+
   it('shows what each app’s URL answered', () => {
     const check = (url: string, ok: boolean, status: number | null) => ({
       url,

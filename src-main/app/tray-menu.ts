@@ -11,6 +11,12 @@ import type {
   OperationState,
   UrlCheck,
 } from '../../src-shared/api/contract.js';
+import {
+  containerPhase,
+  describePhase,
+  phaseExists,
+  phaseRuns,
+} from '../../src-shared/container-phase.js';
 import { classifyHealth, type HealthLevel } from '../../src-shared/health.js';
 
 export interface TrayState {
@@ -55,7 +61,8 @@ export type TrayIcon = 'stopped' | 'starting' | 'running' | 'failed';
 
 const separator: TrayItem = { type: 'separator' };
 
-const isUp = (c: ContainerRow) => c.state === 'running';
+/** Its process runs (the same phases the dashboard's Shell and Stop buttons accept). */
+const isUp = (c: ContainerRow) => phaseRuns(containerPhase(c));
 
 const ICONS: Record<HealthLevel, TrayIcon> = {
   green: 'running',
@@ -153,12 +160,12 @@ export function buildTrayMenu(s: TrayState): TrayItem[] {
     action: { type: 'stop' },
   });
 
-  const apps = s.containers.filter((c) => c.kind === 'app' && c.state !== 'not created');
+  const apps = s.containers.filter((c) => c.kind === 'app' && phaseExists(containerPhase(c)));
   const check = (url: string) => s.health?.urls.find((u) => u.url === url);
   if (apps.length) {
     items.push(separator, { label: 'Apps', enabled: false });
     for (const a of apps) {
-      const state = `${a.state}${a.health ? ` (${a.health})` : ''}`;
+      const state = describePhase(a);
       const urls = a.urls.filter((u) => /^https?:\/\//.test(u));
       const base = `${a.name}: ${state}`;
       if (urls.length > 1)

@@ -1,14 +1,14 @@
 /** Bundles: a switch per bundle, its description, and what activating it would start. */
 import { useState } from 'react';
-import { call, CallError } from '../api.js';
+import { call } from '../api.js';
 import { loadBundles, setState, useStore } from '../store.js';
-import { ErrorBox } from './Problems.js';
+import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 
 export function BundlesView() {
   const bundles = useStore((s) => s.bundles);
   const error = useStore((s) => s.bundlesError);
   const [pending, setPending] = useState<string | null>(null);
-  const [callError, setCallError] = useState<string | null>(null);
+  const { error: callError, setError: setCallError } = useErrorBanner();
 
   const toggle = async (name: string, on: boolean) => {
     setPending(name);
@@ -17,7 +17,7 @@ export function BundlesView() {
       const list = await call(on ? 'bundles:activate' : 'bundles:deactivate', { name });
       setState({ bundles: list });
     } catch (e) {
-      setCallError(e instanceof CallError ? e.message : String(e));
+      setCallError(e);
     } finally {
       setPending(null);
     }
@@ -33,15 +33,11 @@ export function BundlesView() {
           Reload specs
         </button>
       </div>
-      {error && <ErrorBox error={error} />}
+      <ErrorBanner error={error} />
       {error?.code === 'no-specs-repo' && (
         <button onClick={() => setState({ view: 'settings' })}>Open Settings</button>
       )}
-      {callError && (
-        <div className="banner error" role="alert">
-          {callError}
-        </div>
-      )}
+      <ErrorBanner error={callError} />
       {bundles && bundles.length === 0 && <p className="empty">The specs repo has no bundles.</p>}
       <ul className="cards" aria-label="Bundles">
         {bundles?.map((b) => (

@@ -1,23 +1,21 @@
 /** Containers: every app and service of the active bundles with state, health, ports and links. */
 import { useState } from 'react';
 import type { ContainerRow, UrlCheck } from '../../src-shared/api/contract.js';
-import { call, CallError } from '../api.js';
+import {
+  containerPhase,
+  describePhase,
+  phaseExists,
+  phaseRuns,
+  phaseTone,
+} from '../../src-shared/container-phase.js';
+import { call } from '../api.js';
 import { setState, useStore } from '../store.js';
 import { openTerminal } from '../terminals.js';
 import { splitArgs } from '../args.js';
+import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 
-const stateClass = (c: ContainerRow) =>
-  c.state === 'running'
-    ? c.health === 'unhealthy'
-      ? 'failed'
-      : c.health === 'starting'
-        ? 'starting'
-        : 'running'
-    : c.state === 'exited' || c.state === 'dead'
-      ? 'failed'
-      : c.state === 'restarting' || c.state === 'created'
-        ? 'starting'
-        : 'stopped';
+/** The row's phase, from the one classifier the tray and `dusty status` share. */
+const phaseOf = (c: ContainerRow) => containerPhase({ state: c.state, health: c.health });
 
 /** What a URL answered through the router: `200 · 12 ms`, or why not. */
 function UrlAnswer({ check }: { check: UrlCheck | undefined }) {
@@ -40,13 +38,8 @@ function UrlAnswer({ check }: { check: UrlCheck | undefined }) {
 export function ContainersView() {
   const rows = useStore((s) => s.containers);
   const checks = useStore((s) => s.health?.urls);
-  const checkOf = (url: string) => checks?.find((c) => c.url === url);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useErrorBanner();
   const [scriptFor, setScriptFor] = useState<ContainerRow | null>(null);
-  const act = (fn: () => Promise<unknown>) => {
-    setError(null);
-    fn().catch((e: unknown) => setError(e instanceof CallError ? e.message : String(e)));
-  };
 
   return (
     <div>
@@ -54,11 +47,7 @@ export function ContainersView() {
         <h2>Containers</h2>
         <p className="muted">Updated from Docker engine events.</p>
       </div>
-      {error && (
-        <div className="banner error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBanner error={error} />
       {rows.length === 0 ? (
         <p className="empty">Nothing to run: switch a bundle on, then press Up.</p>
       ) : (
@@ -75,85 +64,15 @@ export function ContainersView() {
             </tr>
           </thead>
           <tbody>
-            {rows.map((c) => {
-              const running = c.state === 'running';
-              return (
-                <tr key={c.name} aria-label={c.name} data-state={c.state}>
-                  <th scope="row">
-                    <span className="name">{c.name}</span>
-                    <span className="kind">{c.kind}</span>
-                  </th>
-                  <td>
-                    <span className={`state ${stateClass(c)}`} aria-label={`state of ${c.name}`}>
-                      <span className={`dot ${stateClass(c)}`} aria-hidden="true" />
-                      {c.state}
-                      {c.health ? ` (${c.health})` : ''}
-                    </span>
-                  </td>
-                  <td className="ports">
-                    {c.ports
-                      .filter((p) => p.public)
-                      .map((p) => `${p.ip ?? ''}${p.ip ? ':' : ''}${p.public}→${p.private}`)
-                      .join(', ') || '—'}
-                  </td>
-                  <td className="links">
-                    {c.urls.length
-                      ? c.urls.map((u) => (
-                          <span key={u} className="url">
-                            {u.startsWith('http') ? (
-                              <a href={u} target="_blank" rel="noreferrer">
-                                {u.replace(/^https?:\/\//, '')}
-                              </a>
-                            ) : (
-                              <code>{u}</code>
-                            )}
-                            <UrlAnswer check={checkOf(u)} />
-                          </span>
-                        ))
-                      : '—'}
-                  </td>
-                  <td className="row-actions">
-                    <button
-                      aria-label={`Logs of ${c.name}`}
-                      disabled={!c.id}
-                      onClick={() => setState({ logNames: [c.name], view: 'logs' })}
-                    >
-                      Logs
-                    </button>
-                    <button
-                      aria-label={`Shell in ${c.name}`}
-                      disabled={!running}
-                      onClick={() => act(() => openTerminal(c.name))}
-                    >
-                      Shell
-                    </button>
-                    {c.scripts.length > 0 && (
-                      <button
-                        aria-label={`Scripts of ${c.name}`}
-                        disabled={!running}
-                        onClick={() => setScriptFor(c)}
-                      >
-                        Scripts
-                      </button>
-                    )}
-                    <button
-                      aria-label={`Restart ${c.name}`}
-                      disabled={!c.id}
-                      onClick={() => act(() => call('containers:restart', { name: c.name }))}
-                    >
-                      Restart
-                    </button>
-                    <button
-                      aria-label={`Stop ${c.name}`}
-                      disabled={!running}
-                      onClick={() => act(() => call('containers:stop', { name: c.name }))}
-                    >
-                      Stop
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
+            {rows.map((c) => (
+              <ContainerLine
+                key={c.name}
+                c={c}
+                checks={checks}
+                run={run}
+                onScripts={() => setScriptFor(c)}
+              />
+            ))}
           </tbody>
         </table>
       )}
@@ -163,11 +82,108 @@ export function ContainersView() {
           onClose={() => setScriptFor(null)}
           onRun={(name, args) => {
             setScriptFor(null);
-            act(() => openTerminal(scriptFor.name, { name, args }));
+            run(() => openTerminal(scriptFor.name, { name, args }));
           }}
         />
       )}
     </div>
+  );
+}
+
+/** A URL as a link (or `code` for a TCP one) with what it answered. */
+function Links({ c, checks }: { c: ContainerRow; checks: UrlCheck[] | undefined }) {
+  if (!c.urls.length) return <>—</>;
+  return (
+    <>
+      {c.urls.map((u) => (
+        <span key={u} className="url">
+          {u.startsWith('http') ? (
+            <a href={u} target="_blank" rel="noreferrer">
+              {u.replace(/^https?:\/\//, '')}
+            </a>
+          ) : (
+            <code>{u}</code>
+          )}
+          <UrlAnswer check={checks?.find((x) => x.url === u)} />
+        </span>
+      ))}
+    </>
+  );
+}
+
+/** One container: its phase, ports, links and what can be done with it. */
+function ContainerLine({
+  c,
+  checks,
+  run,
+  onScripts,
+}: {
+  c: ContainerRow;
+  checks: UrlCheck[] | undefined;
+  run: (fn: () => Promise<unknown>) => void;
+  onScripts: () => void;
+}) {
+  const phase = phaseOf(c);
+  const tone = phaseTone(phase);
+  const runs = phaseRuns(phase);
+  const exists = phaseExists(phase) && !!c.id;
+  return (
+    <tr aria-label={c.name} data-state={c.state} data-phase={phase}>
+      <th scope="row">
+        <span className="name">{c.name}</span>
+        <span className="kind">{c.kind}</span>
+      </th>
+      <td>
+        <span className={`state ${tone}`} aria-label={`state of ${c.name}`}>
+          <span className={`dot ${tone}`} aria-hidden="true" />
+          {describePhase({ state: c.state, health: c.health })}
+        </span>
+      </td>
+      <td className="ports">
+        {c.ports
+          .filter((p) => p.public)
+          .map((p) => `${p.ip ?? ''}${p.ip ? ':' : ''}${p.public}→${p.private}`)
+          .join(', ') || '—'}
+      </td>
+      <td className="links">
+        <Links c={c} checks={checks} />
+      </td>
+      <td className="row-actions">
+        <button
+          aria-label={`Logs of ${c.name}`}
+          disabled={!exists}
+          onClick={() => setState({ logNames: [c.name], view: 'logs' })}
+        >
+          Logs
+        </button>
+        <button
+          aria-label={`Shell in ${c.name}`}
+          disabled={!runs}
+          onClick={() => run(() => openTerminal(c.name))}
+        >
+          Shell
+        </button>
+        {c.scripts.length > 0 && (
+          <button aria-label={`Scripts of ${c.name}`} disabled={!runs} onClick={onScripts}>
+            Scripts
+          </button>
+        )}
+        <button
+          aria-label={`Restart ${c.name}`}
+          disabled={!exists}
+          onClick={() => run(() => call('containers:restart', { name: c.name }))}
+        >
+          Restart
+        </button>
+        <button
+          aria-label={`Stop ${c.name}`}
+          disabled={!runs}
+          onClick={() => run(() => call('containers:stop', { name: c.name }))}
+        >
+          Stop
+        </button>
+      </td>
+    </tr>
   );
 }
 

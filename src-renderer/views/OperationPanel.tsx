@@ -1,25 +1,54 @@
 /** Live progress of Up or Stop, per container; on failure the container, the reason and its last log lines. */
 import { useState } from 'react';
+import type { OperationKind, OperationState } from '../../src-shared/api/contract.js';
+import { containerPhase, describePhase, phaseTone } from '../../src-shared/container-phase.js';
 import { setState, useStore } from '../store.js';
-import { ProblemList } from './Problems.js';
+import { ErrorBanner } from './ErrorBanner.js';
 import { Timeline } from './Timeline.js';
 
-const stateClass = (s: string, health?: string) =>
-  s === 'running' && (!health || health === 'healthy')
-    ? 'running'
-    : s === 'exited' || s === 'dead' || health === 'unhealthy'
-      ? 'failed'
-      : s === 'waiting'
-        ? 'stopped'
-        : 'starting';
+/** What the head calls each operation. */
+const TITLE: Record<OperationKind, string> = {
+  up: 'Up',
+  stop: 'Stop',
+  restart: 'Restart',
+  bundles: 'Bundles',
+  config: 'Config',
+  env: 'Env',
+  assets: 'Assets',
+  repos: 'Repos',
+  disk: 'Disk',
+  test: 'Test',
+  'doctor --fix': 'Doctor --fix',
+};
+
+/** One chip per container; once the operation is over each follows the engine, so a container killed since shows as such. */
+function ProgressChips({ op }: { op: OperationState }) {
+  const live = useStore((s) => s.containers);
+  if (!op.containers.length) return null;
+  const running = op.status === 'running';
+  return (
+    <ul className="progress" aria-label="Container progress">
+      {op.containers.map((progress) => {
+        const now = running ? null : live.find((r) => r.name === progress.name);
+        const c = now?.id ? { state: now.state, health: now.health ?? undefined } : progress;
+        const input = { state: c.state, health: c.health, operation: op.kind };
+        const phase = containerPhase(input);
+        return (
+          <li key={progress.name} className={phaseTone(phase)} data-phase={phase}>
+            <span className={`dot ${phaseTone(phase)}`} aria-hidden="true" />
+            {progress.name}: {describePhase(input)}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
 
 export function OperationPanel() {
   const op = useStore((s) => s.operation);
-  const live = useStore((s) => s.containers);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const [showOutput, setShowOutput] = useState(false);
   if (!op || dismissed === op.id) return null;
-  const detail = op.error?.detail;
   return (
     <section
       className={`operation ${op.status}`}
@@ -32,7 +61,7 @@ export function OperationPanel() {
           className={`dot ${op.status === 'running' ? 'starting' : op.status === 'failed' ? 'failed' : 'running'}`}
           aria-hidden="true"
         />
-        <strong>{op.kind === 'up' ? 'Up' : op.kind === 'stop' ? 'Stop' : 'Restart'}</strong>
+        <strong>{TITLE[op.kind]}</strong>
         <span className="step" aria-live="polite">
           {op.status === 'running'
             ? op.step
@@ -58,22 +87,7 @@ export function OperationPanel() {
           </button>
         )}
       </div>
-      {op.containers.length > 0 && (
-        <ul className="progress" aria-label="Container progress">
-          {op.containers.map((progress) => {
-            // Once the operation is over its chips follow the engine, so a container killed since shows as such.
-            const now = op.status === 'running' ? null : live.find((r) => r.name === progress.name);
-            const c = now?.id ? { state: now.state, health: now.health ?? undefined } : progress;
-            return (
-              <li key={progress.name} className={stateClass(c.state, c.health)}>
-                <span className={`dot ${stateClass(c.state, c.health)}`} aria-hidden="true" />
-                {progress.name}: {c.state}
-                {c.health ? ` (${c.health})` : ''}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <ProgressChips op={op} />
       {op.timeline && <Timeline timeline={op.timeline} />}
       {op.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings">
@@ -82,27 +96,10 @@ export function OperationPanel() {
           ))}
         </ul>
       )}
-      {op.error && (
-        <div className="failure" role="alert">
-          {detail?.container ? (
-            <>
-              <p>
-                <strong>{detail.container}</strong> did not start: {detail.reason}.
-              </p>
-              <p className="muted">Its last log lines:</p>
-              <pre className="tail" aria-label={`Last log lines of ${detail.container}`}>
-                {detail.logs?.length ? detail.logs.join('\n') : '(no output)'}
-              </pre>
-              <button
-                onClick={() => setState({ logNames: [detail.container!], view: 'logs' })}
-              >{`Open logs of ${detail.container}`}</button>
-            </>
-          ) : (
-            <p className="pre">{op.error.message}</p>
-          )}
-          {detail?.problems && <ProblemList problems={detail.problems} />}
-        </div>
-      )}
+      <ErrorBanner
+        error={op.error}
+        onOpenLogs={(name) => setState({ logNames: [name], view: 'logs' })}
+      />
       {op.status === 'succeeded' && op.urls.length > 0 && (
         <p className="urls">
           {op.urls.map((u) => (

@@ -1,4 +1,3 @@
-import type { ApiError } from '../../src-shared/api/contract.js';
 import type { Problem } from '../../src-shared/specs/schema.js';
 
 /** Spec problems with their file and key, as a list. */
@@ -19,15 +18,5 @@ export function ProblemList({ problems }: { problems: Problem[] }) {
         </li>
       ))}
     </ul>
-  );
-}
-
-/** An error from the main side, with its spec problems when it has any. */
-export function ErrorBox({ error }: { error: ApiError }) {
-  return (
-    <div className="banner error" role="alert">
-      <p className="pre">{error.message}</p>
-      {error.detail?.problems && <ProblemList problems={error.detail.problems} />}
-    </div>
   );
 }

@@ -1,16 +1,17 @@
 /** Repos: managed by Dusty or overridden with a local folder. */
 import { useEffect, useState } from 'react';
 import type { RepoRow } from '../../src-shared/api/contract.js';
-import { call, CallError } from '../api.js';
+import { call } from '../api.js';
+import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 
 export function ReposView() {
   const [repos, setRepos] = useState<RepoRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError } = useErrorBanner();
   const [paths, setPaths] = useState<Record<string, string>>({});
 
   const run = (fn: () => Promise<RepoRow[]>) => {
     setError(null);
-    fn().then(setRepos, (e: unknown) => setError(e instanceof CallError ? e.message : String(e)));
+    fn().then(setRepos, setError);
   };
   useEffect(() => run(() => call('repos:list', {})), []);
   // With a remote engine the sync state changes on its own: follow it while the view is open.
@@ -32,11 +33,7 @@ export function ReposView() {
           changes.
         </p>
       </div>
-      {error && (
-        <div className="banner error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBanner error={error} />
       {repos && repos.length === 0 && <p className="empty">No spec uses a repo.</p>}
       {repos && repos.length > 0 && (
         <table className="repos" aria-label="Repos">

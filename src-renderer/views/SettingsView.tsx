@@ -8,8 +8,9 @@ import {
   type SpecsReport,
 } from '../../src-shared/api/contract.js';
 import type { ConfigKey } from '../../src-shared/config.js';
-import { call, CallError } from '../api.js';
+import { call } from '../api.js';
 import { loadBundles, useStore } from '../store.js';
+import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 import { ProblemList } from './Problems.js';
 
 const LABELS = CONFIG_LABELS;
@@ -19,23 +20,20 @@ export function SettingsView() {
   const [settings, setSettings] = useState<SettingsInfo | null>(null);
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [report, setReport] = useState<SpecsReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError } = useErrorBanner();
   const [saved, setSaved] = useState<string | null>(null);
 
   const validate = () =>
     call('specs:validate', {}).then(setReport, (e: unknown) => {
       setReport(null);
-      setError(e instanceof CallError ? e.message : String(e));
+      setError(e);
     });
 
   useEffect(() => {
-    call('config:get', {}).then(
-      (s) => {
-        setSettings(s);
-        setDraft(Object.fromEntries(CONFIG_KEYS.map((k) => [k, String(s.config[k])])));
-      },
-      (e: unknown) => setError(e instanceof CallError ? e.message : String(e)),
-    );
+    call('config:get', {}).then((s) => {
+      setSettings(s);
+      setDraft(Object.fromEntries(CONFIG_KEYS.map((k) => [k, String(s.config[k])])));
+    }, setError);
     void validate();
   }, []);
 
@@ -51,7 +49,7 @@ export function SettingsView() {
         await loadBundles();
       }
     } catch (e) {
-      setError(e instanceof CallError ? e.message : String(e));
+      setError(e);
     }
   };
 
@@ -65,11 +63,7 @@ export function SettingsView() {
           </p>
         )}
       </div>
-      {error && (
-        <div className="banner error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBanner error={error} />
       {saved && (
         <div className="banner ok" role="status">
           {saved}

@@ -6,17 +6,19 @@
 import { useEffect, useRef, useState } from 'react';
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
+import { containerPhase, phaseRuns } from '../../src-shared/container-phase.js';
 import { api, call, CallError } from '../api.js';
 import { setState, useStore, type TerminalTab } from '../store.js';
 import { openTerminal } from '../terminals.js';
+import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 
 export function TerminalView({ visible }: { visible: boolean }) {
   const tabs = useStore((s) => s.terminals);
   const active = useStore((s) => s.activeTerminal);
   const containers = useStore((s) => s.containers);
-  const running = containers.filter((c) => c.state === 'running');
+  const running = containers.filter((c) => phaseRuns(containerPhase(c)));
   const [target, setTarget] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useErrorBanner();
   const chosen = running.some((c) => c.name === target) ? target : (running[0]?.name ?? '');
 
   const close = (tab: TerminalTab) => {
@@ -50,21 +52,12 @@ export function TerminalView({ visible }: { visible: boolean }) {
         <button
           className="primary"
           disabled={!chosen}
-          onClick={() => {
-            setError(null);
-            openTerminal(chosen).catch((e: unknown) =>
-              setError(e instanceof CallError ? e.message : String(e)),
-            );
-          }}
+          onClick={() => run(() => openTerminal(chosen))}
         >
           Open shell
         </button>
       </div>
-      {error && (
-        <div className="banner error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBanner error={error} />
       {tabs.length === 0 ? (
         <p className="empty">
           No terminal open. Open a shell in a running container, or run an app&apos;s script from
