@@ -1,7 +1,11 @@
 /**
- * Container state from Docker engine events (not polling): every event of the
- * project's containers triggers one listing, coalesced while one is running,
- * so a container killed outside Dusty shows as stopped within a second.
+ * Container state from Docker engine events (not polling). An event that
+ * says what a known container's state is now (`die`, `start`, a health
+ * change) is applied to the last listing at once and pushed, without waiting
+ * for the engine to list again (a listing costs tens of milliseconds, more
+ * when the machine is busy, and a `kill` event's listing may still be running
+ * when its `die` arrives). Every event also triggers one listing, coalesced
+ * while one runs, for what events do not carry (ports, new containers).
  */
 import type Docker from 'dockerode';
 import { projectName } from '../engine/docker/compose-runner.js';
@@ -91,22 +95,28 @@ export class ContainerWatcher {
         const parts = (partial + d.toString('utf8')).split('\n');
         partial = parts.pop() ?? '';
         let any = false;
+        let applied = false;
         for (const p of parts) {
           if (!p.trim()) continue;
           any = true;
           try {
             const ev = JSON.parse(p) as EngineEvent;
             this.note(ev);
+            applied = this.applyNow(ev) || applied;
             this.opts.onEvent?.(ev);
           } catch {
             // A malformed event still means something changed.
           }
         }
+        if (applied) this.opts.onChange(this.current);
         if (any) {
           void this.refresh();
           // And again a little later, once the engine's listing has caught up with its events.
           for (const t of this.recheck) clearTimeout(t);
-          this.recheck = [300, 1500].map((ms) => setTimeout(() => void this.refresh(), ms));
+          // The last one after an event's word has expired, should the engine not have confirmed it.
+          this.recheck = [300, 1500, RECENT_MS + 100].map((ms) =>
+            setTimeout(() => void this.refresh(), ms),
+          );
         }
       });
       const again = () => {
@@ -123,13 +133,25 @@ export class ContainerWatcher {
     }
   }
 
+  /** Puts what the event says into the last listing; true when that changed it. */
+  private applyNow(ev: EngineEvent): boolean {
+    const id = ev.Actor?.ID ?? ev.id;
+    if (!id) return false;
+    const entry = [...this.current].find(([, c]) => c.id === id);
+    if (!entry) return false;
+    const updated = applyRecent(new Map([entry]), this.recent, Date.now()).get(entry[0])!;
+    if (updated.state === entry[1].state && updated.health === entry[1].health) return false;
+    this.current = new Map(this.current).set(entry[0], updated);
+    return true;
+  }
+
   private note(ev: EngineEvent) {
     const id = ev.Actor?.ID ?? ev.id;
     const action = ev.Action ?? ev.status ?? '';
     if (!id) return;
     const now = Date.now();
     const prev = this.recent.get(id);
-    const state = EVENT_STATES[action];
+    const state = EVENT_STATES[action] ?? killState(ev);
     const health = /^health_status: (\w+)/.exec(action)?.[1];
     if (state || health)
       this.recent.set(id, {
@@ -159,6 +181,17 @@ const EVENT_STATES: Record<string, string> = {
   unpause: 'running',
   oom: 'exited',
 };
+/**
+ * A SIGKILL cannot be caught or ignored: the container is gone from that
+ * moment, though the engine's `die` event follows only once it has reaped
+ * the process (tens to hundreds of milliseconds later on a busy machine).
+ */
+function killState(ev: EngineEvent): string | undefined {
+  const signal = ev.Actor?.Attributes?.signal;
+  return (ev.Action ?? ev.status) === 'kill' && (signal === '9' || signal === 'SIGKILL')
+    ? 'exited'
+    : undefined;
+}
 /** How long an event's word beats the engine's listing. */
 const RECENT_MS = 2000;
 
