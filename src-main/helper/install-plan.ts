@@ -9,6 +9,7 @@ import {
   defaultHelperInstallDir,
   defaultHelperUnitFile,
 } from '../../src-shared/helper-protocol.js';
+import { shellQuote } from '../../src-shared/shell-quote.js';
 
 /** Where the installed helper lives on Linux. */
 export const DEFAULT_INSTALL_DIR = defaultHelperInstallDir('linux');
@@ -113,11 +114,6 @@ export function describeInstall(plan: InstallPlan): string {
   ].join('\n');
 }
 
-/** Quotes a word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Options of {@link buildInstallCommand}. */
 export interface InstallCommandOptions {
   ownerUid: number;
@@ -154,5 +150,7 @@ export function buildInstallCommand(options: InstallCommandOptions): string {
   if (!Number.isInteger(options.ownerUid) || options.ownerUid < 0) {
     throw new Error(`owner uid ${options.ownerUid} is not a uid`);
   }
-  return buildInstallArgv(options).map(shellQuote).join(' ');
+  return buildInstallArgv(options)
+    .map((w) => shellQuote(w, true))
+    .join(' ');
 }

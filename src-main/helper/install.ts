@@ -17,7 +17,8 @@ import { requireProgram } from '../platform/system-programs.js';
 import { checkTrustedFolders } from '../platform/trusted-path.js';
 import { copyTreeAsRoot, verifyTreeIsRoots } from './install-tree.js';
 import type { InstallPlan } from './install-plan.js';
-import { LAUNCHD_LABEL, SYSTEMD_UNIT, installedRuntime, shellQuote } from './install-plan.js';
+import { shellJoin } from '../../src-shared/shell-quote.js';
+import { LAUNCHD_LABEL, SYSTEMD_UNIT, installedRuntime } from './install-plan.js';
 import { launchdPlist, serveArgv, systemdUnit } from './unit-files.js';
 
 export * from './install-plan.js';
@@ -206,7 +207,7 @@ async function startService(
   }
   messages.push(
     'systemd is not running on this machine, so nothing will start the helper at boot.',
-    `Start the installed copy yourself, as root: ${serveArgv(plan).map(shellQuote).join(' ')}`,
+    `Start the installed copy yourself, as root: ${shellJoin(serveArgv(plan))}`,
   );
   return false;
 }

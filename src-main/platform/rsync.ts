@@ -3,7 +3,8 @@
  * system's ssh (so ~/.ssh/config applies). Nothing is ever copied back.
  */
 import { spawn } from 'node:child_process';
-import { describeTarget, shellQuote, SshError, type SshSession, type SshTarget } from './ssh.js';
+import { shellJoin, shellQuote } from '../../src-shared/shell-quote.js';
+import { describeTarget, SshError, type SshSession, type SshTarget } from './ssh.js';
 
 export interface RsyncJob {
   target: SshTarget;
@@ -34,7 +35,7 @@ export function rsyncShell(job: Pick<RsyncJob, 'target' | 'session'>): string {
     ...(job.target.user ? ['-l', job.target.user] : []),
     ...(job.session?.options() ?? []),
   ];
-  return ['ssh', ...opts].map(shellQuote).join(' ');
+  return shellJoin(['ssh', ...opts]);
 }
 
 /** rsync's arguments for a job; the exclude list goes on its stdin (`--exclude-from=-`). */

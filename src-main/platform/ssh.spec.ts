@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rsyncArgs, rsyncShell } from './rsync.js';
-import { describeTarget, parseSshEndpoint, shellQuote, sshArgs, SshError } from './ssh.js';
+import { describeTarget, parseSshEndpoint, sshArgs, SshError } from './ssh.js';
 
 describe('ssh targets', () => {
   it('reads user, host and port from an ssh:// DOCKER_HOST', () => {
@@ -27,12 +27,6 @@ describe('ssh targets', () => {
     expect(sshArgs(t, ['-T'])).toEqual(['-l', 'dev', '-p', '2222', '-T', '--', 'box']);
     expect(sshArgs({ host: 'alias' })).toEqual(['--', 'alias']);
     expect(describeTarget(t)).toBe('dev@box:2222');
-  });
-
-  it('quotes words for the remote shell', () => {
-    expect(shellQuote('/srv/app')).toBe('/srv/app');
-    expect(shellQuote("it's here")).toBe(`'it'\\''s here'`);
-    expect(shellQuote('$HOME')).toBe(`'$HOME'`);
   });
 
   it('names the host and the command in its errors, and says what to try when ssh cannot connect', () => {

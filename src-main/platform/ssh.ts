@@ -10,6 +10,7 @@ import { Agent, type AgentOptions } from 'node:http';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellJoin } from '../../src-shared/shell-quote.js';
 import { Duplex } from 'node:stream';
 
 /** Where ssh connects: the host as written (an alias in ~/.ssh/config is fine), user and port when given. */
@@ -52,11 +53,6 @@ export function sshArgs(t: SshTarget, options: string[] = []): string[] {
     '--',
     t.host,
   ];
-}
-
-/** Quotes one word for the remote shell (ssh joins its arguments into one command line). */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Options that make ssh fail rather than ask: Dusty has no terminal to ask on. */
@@ -181,7 +177,8 @@ export function runSsh(
   return new Promise((resolve) => {
     const args = [
       ...sshArgs(target, [...BATCH, ...(opts.session?.options() ?? [])]),
-      command.map(shellQuote).join(' '),
+      // ssh joins its arguments into one command line for the remote shell.
+      shellJoin(command),
     ];
     const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -5,6 +5,7 @@
  * of exactly that plan.
  */
 import type Docker from 'dockerode';
+import { pidAlive } from '../../platform/pid.js';
 import { projectName } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
 import { TEST_LABEL } from '../testing/plan.js';
@@ -155,13 +156,7 @@ export interface CleanupPlan {
 
 const aliveRun = (labels: Record<string, string>) => {
   const pid = Number(labels[TEST_LABEL.pid]);
-  if (!labels[TEST_LABEL.run] || !pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return !!labels[TEST_LABEL.run] && pidAlive(pid);
 };
 
 /** Exited containers (Dusty's, or with `all` every one) and their anonymous volumes. */

@@ -2,13 +2,48 @@
 import type Docker from 'dockerode';
 import { credentialsFor, isAuthRefusal, loginName, registryOf } from './credentials.js';
 
+/** One JSON message of the engine's pull or build progress stream. */
+export interface ProgressEvent {
+  status?: string;
+  stream?: string;
+  id?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/**
+ * Follows a pull or build progress stream to its end, passing each message to
+ * `onEvent`. The engine reports a failure inside the stream (`{"error": ...}`)
+ * with a 200 status, so such a message rejects as surely as a broken stream.
+ */
+export function followProgress(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onEvent?: (e: ProgressEvent) => void,
+): Promise<ProgressEvent[]> {
+  return new Promise((resolve, reject) =>
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, out: ProgressEvent[]) => {
+        const failed = out?.find((o) => o.error || o.errorDetail?.message);
+        if (err) reject(err);
+        else if (failed) reject(new Error(failed.error ?? failed.errorDetail!.message));
+        else resolve(out);
+      },
+      onEvent,
+    ),
+  );
+}
+
 /** Pulls `image`, sending the credentials `docker login` left for its registry, if any. */
-export async function pullImage(docker: Docker, image: string): Promise<void> {
+export async function pullImage(
+  docker: Docker,
+  image: string,
+  onEvent?: (e: ProgressEvent) => void,
+): Promise<void> {
   const authconfig = await credentialsFor(image);
   const stream = await docker.pull(image, authconfig ? { authconfig } : {});
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
-  );
+  await followProgress(docker, stream, onEvent);
 }
 
 /**

@@ -4,7 +4,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  abandonedProgress,
   describeHolder,
+  holderProgress,
   OperationCancelled,
   OpLock,
   type LockHolder,
@@ -194,6 +196,39 @@ describe('describeHolder', () => {
     expect(describeHolder(h, 1_000 + 600_000)).toBe(
       'the `up` started by pid 7 10 min ago in the menubar app',
     );
+  });
+});
+
+describe('holderProgress and snapshot', () => {
+  const h: LockHolder = { pid: 7, op: 'up', door: 'terminal', startedAt: 50_000, host: hostname() };
+  const published = (pid: number, startedAt: number): OpProgress => ({
+    ...holderProgress({ ...h, pid, startedAt }, undefined),
+    step: 'pulling images',
+  });
+
+  it("shows the holder's own progress, never a previous run's file", () => {
+    expect(holderProgress(h, published(7, 50_000)).step).toBe('pulling images');
+    expect(holderProgress(h, published(7, 10_000)).step).toBe('starting');
+    expect(holderProgress(h, published(8, 50_000)).step).toBe('starting');
+    expect(holderProgress(h, undefined)).toMatchObject({ pid: 7, op: 'up', status: 'running' });
+  });
+
+  it('reads the lock and the progress file together', async () => {
+    const dir = home();
+    const lock = new OpLock(dir, { isAlive: (pid) => pid === 7 });
+    expect(await lock.snapshot()).toEqual({});
+    writeFileSync(join(dir, 'operation.progress.json'), JSON.stringify(published(6, 1)));
+    expect((await lock.snapshot()).running).toBeUndefined();
+    expect((await lock.snapshot()).last?.pid).toBe(6);
+    writeFileSync(join(dir, 'operation.lock'), JSON.stringify(h));
+    const snap = await lock.snapshot();
+    expect(snap.holder?.pid).toBe(7);
+    expect(snap.running).toMatchObject({ pid: 7, step: 'starting' });
+    expect(abandonedProgress(snap.running!, 'ended without saying how', 99)).toMatchObject({
+      status: 'failed',
+      error: 'the process (pid 7) ended without saying how',
+      finishedAt: 99,
+    });
   });
 });
 

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../../platform/pid.js';
 import { DustyError } from '../project.js';
 import { writeFileAtomic } from '../state/files.js';
 
@@ -54,6 +55,31 @@ export interface OpProgress {
   finishedAt?: number | undefined;
 }
 
+/**
+ * The progress a live holder published, when the file is its own and not a
+ * previous run's; until its first write, what the lock alone says.
+ */
+export function holderProgress(h: LockHolder, p: OpProgress | undefined): OpProgress {
+  if (p && p.pid === h.pid && p.startedAt >= h.startedAt - 1000) return p;
+  return {
+    pid: h.pid,
+    op: h.op,
+    door: h.door,
+    startedAt: h.startedAt,
+    status: 'running',
+    step: 'starting',
+    lines: [],
+    containers: [],
+    warnings: [],
+    urls: [],
+  };
+}
+
+/** The outcome of a run whose process ended without writing one (killed, crashed). */
+export function abandonedProgress(p: OpProgress, why: string, now: number): OpProgress {
+  return { ...p, status: 'failed', error: `the process (pid ${p.pid}) ${why}`, finishedAt: now };
+}
+
 /** A request to cancel the running operation, left by `stop` or a signal. */
 export interface CancelRequest {
   pid: number;
@@ -69,16 +95,6 @@ export interface LockOptions {
   /** How long to wait for a dead holder's children before killing them. */
   childGraceMs?: number;
   now?: () => number;
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const DOOR_WORDS: Record<FrontDoor, string> = {
@@ -167,6 +183,16 @@ export class OpLock {
   /** The last published progress (the running operation's, or the last one's outcome). */
   async progress(): Promise<OpProgress | undefined> {
     return readJsonFile<OpProgress>(this.progressPath);
+  }
+
+  /**
+   * The one reading of the lock and the progress file together: the live
+   * holder (if any) with its progress, else the last run's published word.
+   */
+  async snapshot(): Promise<{ holder?: LockHolder; running?: OpProgress; last?: OpProgress }> {
+    const [holder, p] = await Promise.all([this.holder(), this.progress()]);
+    if (holder) return { holder, running: holderProgress(holder, p), last: p };
+    return p ? { last: p } : {};
   }
 
   /** Takes the lock, waiting for (or, without `wait`, failing on) a live holder. */
@@ -262,12 +288,7 @@ export class OpLock {
       if (p && p.pid === stale.pid && p.status === 'running')
         await writeFileAtomic(
           this.progressPath,
-          JSON.stringify({
-            ...p,
-            status: 'failed',
-            error: `the process (pid ${p.pid}) ended without finishing`,
-            finishedAt: this.now(),
-          }),
+          JSON.stringify(abandonedProgress(p, 'ended without finishing', this.now())),
         );
     } finally {
       await rmdir(guard).catch(() => undefined);

@@ -26,11 +26,6 @@ export async function stopSync(paths: SyncPaths): Promise<boolean> {
     process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline && (await livePid(paths.pid)) === pid) {
-      try {
-        process.kill(pid, 0);
-      } catch {
-        break;
-      }
       await new Promise((r) => setTimeout(r, 50));
     }
     try {

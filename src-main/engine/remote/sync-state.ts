@@ -5,6 +5,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidAlive } from '../../platform/pid.js';
 import { readJson, writeFileAtomic } from '../state/files.js';
 import type { SyncPlan } from './sync.js';
 
@@ -63,13 +64,7 @@ export const writeState = (path: string, state: SyncStateFile) =>
 export async function livePid(pidFile: string): Promise<number | undefined> {
   const text = await readFile(pidFile, 'utf8').catch(() => '');
   const pid = Number(text.trim());
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
+  return pidAlive(pid) ? pid : undefined;
 }
 
 /** Per-folder sync state for `status` and the dashboard; undefined when no sync was set up. */

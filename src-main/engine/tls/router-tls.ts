@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Specs } from '../../../src-shared/specs/schema.js';
+import { shellQuote as q } from '../../../src-shared/shell-quote.js';
 import { CA_STORE_NAME, hostSuffixes, uncoverable } from '../../../src-shared/tls.js';
 import { writeFileAtomic } from '../state/files.js';
 import { ensureCa, ensureLeaf, tlsPaths, type CaInfo, type TlsPaths } from './ca.js';
@@ -44,7 +45,6 @@ export async function caTrusted(paths: TlsPaths, ca: CaInfo): Promise<boolean> {
 
 /** The one command that trusts the CA without the helper, for this platform. */
 export function manualTrustCommand(caFile: string, platform = process.platform): string {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   if (platform === 'darwin')
     return `sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${q(caFile)}`;
   return `sudo sh -c ${q(`cp ${q(caFile)} /usr/local/share/ca-certificates/${CA_STORE_NAME}.crt && update-ca-certificates`)}`;
