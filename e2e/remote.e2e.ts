@@ -5,14 +5,18 @@
  * sandbox, so a container sees a file only if sync carried it there. Torn
  * down by the script: dockerd and sshd by their pid files, then the namespace.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, run, sleep } from './support/dusty.js';
 import {
+  alive,
   getSite,
+  pidsWith,
+  remoteLink,
   REMOTE_IP,
   REMOTE_STATE,
   RemoteSandbox,
@@ -22,15 +26,41 @@ import {
 
 const box = new RemoteSandbox('e2eremote');
 
-const alive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+/** 2 MiB each. */
+const BULK_FILES = 32;
+
+/** Files of random bytes (rsync's compression gains nothing): a copy that takes a moment. */
+function fillBulk(dir: string, files: number, tag: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < files; i++)
+    writeFileSync(join(dir, `blob-${String(i).padStart(2, '0')}.bin`), randomBytes(2 << 20));
+  writeFileSync(join(dir, 'tag.txt'), `${tag}\n`);
+}
+
+/** Remote containers of the project, by name. */
+async function containers(): Promise<string[]> {
+  const r = ok(
+    await box.docker(
+      'ps',
+      '-a',
+      '--filter',
+      `label=com.docker.compose.project=${box.project}`,
+      '--format',
+      '{{.Names}}',
+    ),
+    'docker ps on the remote engine',
+  );
+  return r.stdout.split('\n').filter(Boolean).sort();
+}
+
+/** Waits until `cond` holds, polling; fails naming `what` after `ms`. */
+async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
   }
-};
+}
 
 beforeAll(async () => {
   ok(await remoteEngine('up'), 'scripts/remote-engine.sh up');
@@ -109,6 +139,15 @@ describe('a remote engine over ssh', () => {
     expect(seen).toBe('echo tool v2\n');
   });
 
+  it('carries every save of a file, even of the same size within one second', async () => {
+    // rsync's own check (same size, same whole second) skipped all but the first of these.
+    for (let i = 1; i <= 5; i++) {
+      const text = `save number ${i}\n`;
+      await writeFile(join(box.site, 'index.html'), text);
+      expect((await siteUntil('/index.html', (r) => r.body === text, 5000)).body).toBe(text);
+    }
+  });
+
   it('never copies a file made on the remote side back here', async () => {
     ok(
       await box.docker('exec', `${box.project}_site_1`, 'sh', '-c', 'echo gen > /srv/site/gen.out'),
@@ -153,4 +192,88 @@ describe('a remote engine over ssh', () => {
     );
     expect(alive(box.syncPid())).toBe(true);
   });
+
+  it('a connection lost mid-copy stops up before any container, naming the host; up again resumes', async () => {
+    ok(await box.dusty('stop', '--rm'), 'stop --rm');
+    expect(await containers()).toEqual([]);
+    const composeBefore = box.composeFile();
+    const hostsBefore = readFileSync(box.env.DUSTY_HOSTS_FILE!, 'utf8');
+    fillBulk(box.bulk, BULK_FILES, 'first');
+    await box.must('repos', 'override', 'github.com/e2e-remote/bulk', box.bulk);
+    await box.must('bundles', 'activate', 'bulk');
+
+    const copy = `${box.remoteRoot}/repos/github.com/e2e-remote/bulk`;
+    const u = box.start('up', '--timeout', '240');
+    try {
+      // The link drops once the copy has begun: files are arriving there.
+      await until('the bulk copy to begin', () => existsSync(copy) && readdirSync(copy).length > 0);
+      await remoteLink('down');
+      const failed = await u.done;
+      expect(failed.code, failed.stderr).not.toBe(0);
+      expect(failed.stderr).toContain(`dusty-remote-e2e@${REMOTE_IP}:2222`);
+      expect(failed.stderr).toMatch(/`rsync [^`]*bulk[^`]*` failed/);
+    } finally {
+      await remoteLink('up');
+    }
+    // Nothing half-started: no container, and the compose file and host names as they were.
+    expect(await containers()).toEqual([]);
+    expect(box.composeFile()).toBe(composeBefore);
+    expect(readFileSync(box.env.DUSTY_HOSTS_FILE!, 'utf8')).toBe(hostsBefore);
+    await until('its ssh and rsync to end', () => box.sshPids().length === 0, 5000);
+
+    ok(await box.dusty('up', '--timeout', '240'), 'up after the link came back');
+    expect(await containers()).toContain(`${box.project}_bulk_1`);
+    const tag = ok(
+      await box.docker(
+        'exec',
+        `${box.project}_bulk_1`,
+        'sh',
+        '-c',
+        'ls /srv/bulk | wc -l; cat /srv/bulk/tag.txt',
+      ),
+      'the bulk copy in its container',
+    );
+    expect(tag.stdout).toBe(`${BULK_FILES + 1}\nfirst\n`);
+    expect((await getSite('/index.html')).status).toBe(200);
+  }, 300_000);
+
+  it('Ctrl-C during up leaves no ssh connection nor sync process of its own; stop ends the watcher and its connection', async () => {
+    const watcher = box.syncPid();
+    expect(alive(watcher)).toBe(true);
+    // New content to copy, so that up is still copying when Ctrl-C comes.
+    fillBulk(box.bulk, BULK_FILES, 'second');
+    const u = box.start('up', '--timeout', '240');
+    // The old watcher goes first (it would race the copy), then up opens its own connection.
+    await until('up to stop the old watcher', () => !alive(watcher));
+    await until('up to connect', () => box.sshPids().length > 0);
+    const during = box.sshPids();
+    process.kill(-u.child.pid!, 'SIGINT');
+    const r = await u.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/`up` interrupted \(SIGINT\)/);
+    await until('its ssh and rsync to end', () => box.sshPids().length === 0, 5000);
+    for (const pid of during) expect(alive(pid), `ssh/rsync ${pid} after Ctrl-C`).toBe(false);
+    expect(box.syncPid()).toBeUndefined();
+    expect(pidsWith(`sync-main.js ${box.home}`)).toEqual([]);
+
+    // A SIGINT to the process alone (not its group), twice: it leaves at once, its children with it.
+    const again = box.start('up', '--timeout', '240');
+    await until('up to connect', () => box.sshPids().length > 0);
+    const open = box.sshPids();
+    process.kill(again.child.pid!, 'SIGINT');
+    await sleep(100);
+    process.kill(again.child.pid!, 'SIGINT');
+    expect((await again.done).code).toBe(130);
+    await until('its ssh connection to end', () => open.every((pid) => !alive(pid)), 5000);
+
+    ok(await box.dusty('up', '--timeout', '240'), 'up after Ctrl-C');
+    const synced = box.syncPid();
+    expect(alive(synced)).toBe(true);
+    await until('the watcher to connect', () => box.sshPids().length > 0);
+    const watching = box.sshPids();
+    await box.must('stop');
+    expect(alive(synced)).toBe(false);
+    for (const pid of watching) expect(alive(pid), `ssh ${pid} after stop`).toBe(false);
+    expect(box.sshPids()).toEqual([]);
+  }, 300_000);
 });

@@ -4,12 +4,13 @@
  * user, a second dockerd), and a small specs repo of one app and one lib
  * whose repos are git checkouts in a sandbox the remote side never sees.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok, ROOT, run, type RunResult } from './dusty.js';
+import { collect, ok, ROOT, run, type RunResult } from './dusty.js';
 
 export const REMOTE_STATE = '/var/tmp/dusty-remote-e2e';
 export const REMOTE_IP = '10.203.14.2';
@@ -43,7 +44,51 @@ mount: /opt/tools
 apps:
   - site
 `,
+  // A repo big enough that its first copy takes a moment (filled by the test that uses it).
+  'apps/bulk.yml': `repo: github.com/e2e-remote/bulk
+mount: /srv/bulk
+image: dusty-busybox:local
+commands:
+  always:
+    - sleep 1000000
+`,
+  'bundles/bulk.yml': `description: an app with a big repo
+apps:
+  - bulk
+`,
 };
+
+/** The host side of the remote engine's veth pair (scripts/engine-in-netns.sh names it). */
+const HOST_LINK = `vh${createHash('md5').update(REMOTE_USER).digest('hex').slice(0, 8)}`;
+
+/** Takes the link to the remote host down (the connection is lost) or up again. */
+export const remoteLink = (state: 'up' | 'down') =>
+  run('ip', ['link', 'set', HOST_LINK, state]).then((r) => ok(r, `ip link set ${state}`));
+
+/** Live processes whose command line contains `text`, by pid (from /proc). */
+export function pidsWith(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(text) && Number(entry) !== process.pid) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Whether a process runs (a zombie counts as gone). */
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 function gitRepo(dir: string, files: Record<string, string>): void {
   mkdirSync(dir, { recursive: true });
@@ -63,6 +108,9 @@ export class RemoteSandbox {
   readonly home = join(this.dir, 'home');
   readonly site = join(this.dir, 'repos', 'site');
   readonly tools = join(this.dir, 'repos', 'tools');
+  readonly bulk = join(this.dir, 'bulk');
+  /** Dusty's temp folder: its own ssh connections' sockets are here, so the tests can find them. */
+  readonly tmp = join(this.dir, 'tmp');
   readonly env: NodeJS.ProcessEnv;
 
   constructor(readonly project: string) {
@@ -79,6 +127,7 @@ export class RemoteSandbox {
     });
     gitRepo(this.tools, { 'tool.sh': 'echo tool v1\n' });
     writeFileSync(join(this.dir, 'hosts'), '127.0.0.1 localhost\n');
+    mkdirSync(this.tmp);
     this.env = {
       ...process.env,
       // The ssh the remote-engine script wrote: its key, known host and user (see the script).
@@ -87,6 +136,7 @@ export class RemoteSandbox {
       DUSTY_HOME: this.home,
       DUSTY_PROJECT: project,
       DUSTY_HOSTS_FILE: join(this.dir, 'hosts'),
+      TMPDIR: this.tmp,
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     };
@@ -102,6 +152,22 @@ export class RemoteSandbox {
       env: this.env,
       timeoutMs: 400_000,
     });
+  }
+
+  /** Starts a command without waiting, in a process group of its own (as a terminal runs it). */
+  start(...args: string[]): { child: ChildProcess; done: Promise<RunResult> } {
+    const child = spawn('node', [join(ROOT, 'bin', 'dusty.js'), ...args], {
+      env: this.env,
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    return { child, done: collect(child) };
+  }
+
+  /** Dusty's own shared ssh connections (and what rides on them), by pid. */
+  sshPids(): number[] {
+    return pidsWith(`${this.tmp}/dusty-ssh-`);
   }
 
   async must(...args: string[]): Promise<RunResult> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rsyncArgs, rsyncShell } from './rsync.js';
+import { filesToSend, rsyncArgs, rsyncShell } from './rsync.js';
 import { describeTarget, parseSshEndpoint, sshArgs, SshError } from './ssh.js';
 
 describe('ssh targets', () => {
@@ -62,5 +62,38 @@ describe('rsync arguments', () => {
     const args = rsyncArgs(job);
     expect(args).toContain('--rsync-path=mkdir -p /r/app && rsync');
     expect(rsyncShell(job)).toBe('ssh -o BatchMode=yes -o ConnectTimeout=15 -p 2222 -l dev');
+  });
+});
+
+describe('rsync of the paths a watcher saw change', () => {
+  const job = { target: { host: 'box' }, local: '/src/app', remote: '/r/app' };
+
+  it('sends each listed path whatever its size and time, and deletes what is gone', () => {
+    const args = rsyncArgs(job, '/tmp/list');
+    expect(args).toContain('--files-from=/tmp/list');
+    // Same size and same second as the last copy must not mean "unchanged".
+    expect(args).toContain('--checksum');
+    expect(args).toContain('--delete-missing-args');
+    // --files-from turns off -a's -r: a new folder must go whole.
+    expect(args).toContain('--recursive');
+    expect(rsyncArgs(job)).not.toContain('--checksum');
+  });
+
+  it('drops paths in excluded folders, excluded files, .git and duplicates', () => {
+    expect(
+      filesToSend(
+        [
+          'index.html',
+          'node_modules/x/i.js',
+          'node_modules',
+          'sub/gen/out.txt',
+          'a.log',
+          '.git/HEAD',
+          'sub/keep.txt',
+          'index.html',
+        ],
+        ['node_modules/', 'sub/gen/', 'a.log'],
+      ),
+    ).toEqual(['index.html', 'sub/keep.txt']);
   });
 });

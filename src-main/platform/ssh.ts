@@ -58,6 +58,31 @@ export function sshArgs(t: SshTarget, options: string[] = []): string[] {
 /** Options that make ssh fail rather than ask: Dusty has no terminal to ask on. */
 const BATCH = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15'];
 
+/**
+ * A shared connection notices a dead link (a cable pulled, a VM gone) within
+ * about 15 s instead of TCP's minutes; everything riding on it fails then.
+ */
+export const KEEPALIVE = ['-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3'];
+
+const owned = new Set<ChildProcess>();
+let exitHook = false;
+
+/**
+ * Ends `child` when this process exits, however it exits (a second Ctrl-C
+ * calls process.exit): a shared connection or an rsync must not outlive the
+ * command that started it. A signal to this pid alone reaches no child.
+ */
+export function endWithProcess(child: ChildProcess): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const c of owned) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+    });
+  }
+  owned.add(child);
+  child.once('exit', () => owned.delete(child));
+}
+
 export interface SshResult {
   code: number;
   stdout: string;
@@ -105,6 +130,7 @@ export class SshSession {
     const controlPath = join(tmpdir(), `dusty-ssh-${id}`);
     const args = sshArgs(target, [
       ...BATCH,
+      ...KEEPALIVE,
       '-o',
       'ControlMaster=yes',
       '-o',
@@ -114,6 +140,7 @@ export class SshSession {
       '-N',
     ]);
     const master = spawn('ssh', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    endWithProcess(master);
     let stderr = '';
     master.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number>((resolve) => {

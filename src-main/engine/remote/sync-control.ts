@@ -5,9 +5,15 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { SshSession } from '../../platform/ssh.js';
-import { syncFolder, type SyncFolder, type SyncPlan } from './sync.js';
-import { clearSyncFiles, livePid, writePlan, type SyncPaths } from './sync-state.js';
+import type { SyncPlan } from './sync.js';
+import { readJson } from '../state/files.js';
+import {
+  clearSyncFiles,
+  livePid,
+  writePlan,
+  type SyncPaths,
+  type SyncStateFile,
+} from './sync-state.js';
 
 const MAIN = fileURLToPath(new URL('./sync-main.js', import.meta.url));
 
@@ -28,40 +34,26 @@ export async function stopSync(paths: SyncPaths): Promise<boolean> {
     while (Date.now() < deadline && (await livePid(paths.pid)) === pid) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone, as it should be
-    }
+    // Its process group: the process and whatever it started (its ssh connection, an rsync).
+    for (const target of [-pid, pid])
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone, as it should be
+      }
     stopped = true;
   }
   await clearSyncFiles(paths);
   return stopped;
 }
 
-/** Copies every folder once over one shared connection; throws naming the host and command on failure. */
-export async function copyAll(
-  plan: SyncPlan,
-  onFolder: (folder: SyncFolder, phase: 'start' | 'done') => void = () => {},
-): Promise<void> {
-  const session = await SshSession.open(plan.target);
-  try {
-    // A few at a time: each is one ssh channel and one rsync.
-    const queue = [...plan.folders];
-    const worker = async () => {
-      for (let f = queue.shift(); f; f = queue.shift()) {
-        onFolder(f, 'start');
-        await syncFolder(f, plan.target, session);
-        onFolder(f, 'done');
-      }
-    };
-    await Promise.all([worker(), worker(), worker()]);
-  } finally {
-    await session.close();
-  }
+/** Whether the sync process watches every folder (set once its first scan ended). */
+async function watching(paths: SyncPaths): Promise<boolean> {
+  const state = await readJson<SyncStateFile | null>(paths.state, null).catch(() => null);
+  return state?.ready === true;
 }
 
-/** Starts the detached sync process for a plan (stopping an older one); waits until it has written its pid. */
+/** Starts the detached sync process for a plan (stopping an older one); waits until it watches every folder. */
 export async function startSync(paths: SyncPaths, home: string, project: string, plan: SyncPlan) {
   await stopSync(paths);
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
@@ -75,12 +67,15 @@ export async function startSync(paths: SyncPaths, home: string, project: string,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     child.unref();
-    const deadline = Date.now() + 10_000;
+    // Watching starts with a scan of every folder: a big repo on a busy machine takes a while.
+    const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if ((await livePid(paths.pid)) === child.pid) return child.pid;
-      if (child.exitCode !== null) break;
+      if ((await livePid(paths.pid)) === child.pid && (await watching(paths))) return child.pid;
+      if (child.exitCode !== null || child.signalCode !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Not left running behind an `up` that failed.
+    if (child.exitCode === null) child.kill('SIGKILL');
     const tail = (await readFile(paths.log, 'utf8').catch(() => '')).trim().split('\n').slice(-3);
     throw new Error(
       `the sync process did not start (see ${paths.log}): ${tail.join(' ') || 'no output'}`,

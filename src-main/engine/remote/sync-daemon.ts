@@ -21,6 +21,8 @@ import {
 
 /** Changes closer together than this go in one rsync run. */
 const BATCH_MS = 25;
+/** Past this many changed paths in one folder, its next copy is of the whole folder. */
+const MAX_LISTED = 5000;
 /** A failed copy is tried again after this long. */
 const RETRY_MS = 2000;
 
@@ -47,11 +49,15 @@ class SyncDaemon {
   private connecting: Promise<SshSession> | undefined;
   private readonly status = new Map<string, FolderStatus>();
   private readonly dirty = new Set<string>();
-  private readonly synced = new Set<string>();
+  /** Per folder, the paths (relative, `/`-separated) changed since its last copy. */
+  private readonly changed = new Map<string, Set<string>>();
+  /** Folders whose next copy is of everything: at the start, after a failure, after too many changes. */
+  private readonly whole = new Set<string>();
   private readonly running = new Set<string>();
   private readonly watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private ready = false;
 
   constructor(
     private readonly plan: SyncPlan,
@@ -64,15 +70,35 @@ class SyncDaemon {
   async start(): Promise<void> {
     await writeFileAtomic(this.paths.pid, String(process.pid), 0o644);
     await this.persist();
+    const ready: Promise<unknown>[] = [];
     for (const folder of this.plan.folders) {
       const ignored = await ignoreFor(folder);
       const w = watch(folder.local, { ignoreInitial: true, ignored, persistent: true });
-      w.on('all', () => this.schedule(folder.name));
+      w.on('all', (_event, path) => this.changedPath(folder, path));
       w.on('error', (e) => this.fail(folder.name, `watching ${folder.local}: ${String(e)}`));
+      ready.push(new Promise<void>((r) => w.once('ready', () => r())));
       this.watchers.push(w);
     }
+    // A save before the first scan ends would be missed: `up` returns only once this is set.
+    await Promise.all(ready);
     // Whatever changed between `up`'s copy and the watch starting.
-    for (const f of this.plan.folders) this.schedule(f.name);
+    for (const f of this.plan.folders) {
+      this.whole.add(f.name);
+      this.schedule(f.name);
+    }
+    this.ready = true;
+    await this.persist();
+  }
+
+  private changedPath(folder: SyncFolder, path: string): void {
+    const rel = relative(folder.local, path).split(sep).join('/');
+    const paths = this.changed.get(folder.name) ?? new Set<string>();
+    this.changed.set(folder.name, paths);
+    if (!rel || rel.startsWith('..') || paths.size >= MAX_LISTED) {
+      this.whole.add(folder.name);
+      paths.clear();
+    } else paths.add(rel);
+    this.schedule(folder.name);
   }
 
   private schedule(name: string): void {
@@ -104,16 +130,26 @@ class SyncDaemon {
     const folder = this.plan.folders.find((f) => f.name === name)!;
     this.dirty.delete(name);
     this.running.add(name);
+    const whole = this.whole.delete(name);
+    const files = [...(this.changed.get(name) ?? [])];
+    this.changed.delete(name);
     await this.set(name, { state: 'syncing', reason: undefined });
     try {
-      // `up` made the folders; a deleted one is made again on the retry.
-      await syncFolder(folder, this.plan.target, await this.connection(), !this.synced.has(name));
-      this.synced.add(name);
-      // A change during the copy may have been missed by it: the next run picks it up.
+      const session = await this.connection();
+      // `up` made the remote folders; a whole copy makes a deleted one again.
+      if (whole) await syncFolder(folder, this.plan.target, session, { createRemote: true });
+      // Even after a whole copy: it skips a file of the same size saved in the same second.
+      if (files.length)
+        await syncFolder(folder, this.plan.target, session, { createRemote: false, files });
+      // A change during the copy is in `changed` again: the next run sends it.
       if (!this.dirty.has(name))
         await this.set(name, { state: 'in-sync', syncedAt: new Date().toISOString() });
     } catch (e) {
-      this.synced.delete(name);
+      // Everything again once the connection is back (the remote folder may be gone too).
+      this.whole.add(name);
+      const again = this.changed.get(name) ?? new Set<string>();
+      for (const f of files) if (again.size < MAX_LISTED) again.add(f);
+      this.changed.set(name, again);
       this.fail(name, (e as Error).message);
       setTimeout(() => this.schedule(name), RETRY_MS).unref();
     } finally {
@@ -136,6 +172,7 @@ class SyncDaemon {
     const state: SyncStateFile = {
       pid: process.pid,
       host: describeTarget(this.plan.target),
+      ready: this.ready,
       folders: [...this.status.values()],
     };
     return writeState(this.paths.state, state).catch(() => undefined);

@@ -25,6 +25,8 @@ export interface FolderStatus {
 export interface SyncStateFile {
   pid: number;
   host: string;
+  /** Set once every folder is watched: a save from then on is sent. */
+  ready?: boolean;
   folders: FolderStatus[];
 }
 

@@ -91,12 +91,15 @@ export async function gitIgnored(dir: string): Promise<string[]> {
   });
 }
 
-/** Copies one folder to the remote host: what changed is sent, what is gone is deleted there. */
+/**
+ * Copies one folder to the remote host: what changed is sent, what is gone is
+ * deleted there. `files` limits it to those paths (relative), as a watcher saw them change.
+ */
 export async function syncFolder(
   folder: SyncFolder,
   target: SshTarget,
   session?: SshSession,
-  createRemote = true,
+  opts: { createRemote?: boolean; files?: readonly string[] | undefined } = {},
 ): Promise<void> {
   const exists = await access(folder.local).then(
     () => true,
@@ -112,7 +115,8 @@ export async function syncFolder(
     remote: folder.remote,
     exclude: folder.kind === 'repo' ? gitIgnored(folder.local) : [],
     deleteMissing: true,
-    createRemote,
+    createRemote: opts.createRemote ?? true,
     session,
+    ...(opts.files ? { files: opts.files } : {}),
   });
 }

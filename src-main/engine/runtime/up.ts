@@ -155,7 +155,7 @@ export async function up(
     if (warning) onEvent({ type: 'warning', message: warning });
   }
 
-  const remote = await copyToRemote(project, compiled, () => steps.begin('copy'), onEvent);
+  const remote = await copyToRemote(project, compiled, steps, onEvent);
   try {
     const result = await apply(
       deps,
@@ -174,21 +174,24 @@ export async function up(
 async function copyToRemote(
   project: Project,
   compiled: CompiledProject,
-  begin: () => Promise<void>,
+  steps: Steps<UpStep>,
   onEvent: (e: UpEvent) => void,
 ): Promise<RemoteCopy | undefined> {
   const target = compiled.platform.remote;
   if (!target) return undefined;
-  await begin();
-  const remote = await RemoteCopy.open(project.store, compiled, target);
+  await steps.begin('copy');
+  let remote: RemoteCopy | undefined;
   try {
+    remote = await RemoteCopy.open(project.store, compiled, target);
     onEvent({ type: 'step', message: `copying code to ${remote.host}` });
     await remote.copyCode((f) =>
       onEvent({ type: 'step', message: `copied ${f.name} to ${f.remote}` }),
     );
     return remote;
   } catch (e) {
-    await remote.close();
+    await remote?.close();
+    // Ctrl-C reaches ssh and rsync too: an interrupted copy is said to be one, not a failed rsync.
+    await steps.checkpoint();
     throw e;
   }
 }
