@@ -19,6 +19,7 @@ import {
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildInstallCommand, serveArgv, defaultInstallPlan } from '../src-main/helper/install.js';
+import { shellQuote } from '../src-shared/shell-quote.js';
 import { readSection } from '../src-main/platform/section-text.js';
 import {
   OWNER,
@@ -28,6 +29,7 @@ import {
   request,
   requireBuild,
   sleep,
+  installEnv,
 } from './fixtures/helper/harness.js';
 import type { Paths } from './fixtures/helper/harness.js';
 
@@ -39,19 +41,6 @@ afterEach(() => {
   if (paths) removePaths(paths);
   paths = undefined;
 });
-
-function installEnv(p: Paths, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    DUSTY_HELPER_INSTALL_DIR: path.join(p.dir, 'lib', 'dusty-helper'),
-    DUSTY_HELPER_UNIT_FILE: path.join(p.dir, 'systemd', 'dusty-helper.service'),
-    DUSTY_SOCKET_PATH: p.socket,
-    DUSTY_HOSTS_FILE: p.hosts,
-    DUSTY_EXPORTS_FILE: p.exports,
-    DUSTY_HELPER_AUDIT_LOG: p.audit,
-    ...extra,
-  };
-}
 
 /** Runs the privileged step (as root, like sudo would) for OWNER, with Node or a stand-in for the app's Electron. */
 function installMain(
@@ -216,7 +205,7 @@ describe('helper installation', () => {
       expect(install.stdout).toMatch(/systemd is not running/);
       // The fallback is root's installed copy, never the owner's checkout run as root.
       expect(install.stdout).toContain(
-        `Start the installed copy yourself, as root: '${path.join(p.dir, 'lib', 'dusty-helper', 'node')}'`,
+        `Start the installed copy yourself, as root: ${shellQuote(path.join(p.dir, 'lib', 'dusty-helper', 'node'))} `,
       );
       expect(install.stdout).not.toMatch(/dusty helper serve/);
       expect(existsSync(installEnv(p).DUSTY_HELPER_UNIT_FILE ?? '')).toBe(true);

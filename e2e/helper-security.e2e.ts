@@ -30,6 +30,7 @@ import {
   request,
   requireBuild,
   sleep,
+  installEnv as sharedInstallEnv,
 } from './fixtures/helper/harness.js';
 import type { Json, Paths } from './fixtures/helper/harness.js';
 import { HELPER_PACKAGES } from '../src-main/helper/install.js';
@@ -78,17 +79,7 @@ afterEach(async () => {
 });
 
 function installEnv(p: Paths, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    DUSTY_HELPER_INSTALL_DIR: path.join(p.dir, 'lib', 'dusty-helper'),
-    DUSTY_HELPER_UNIT_FILE: path.join(p.dir, 'systemd', 'dusty-helper.service'),
-    DUSTY_SOCKET_PATH: p.socket,
-    DUSTY_HOSTS_FILE: p.hosts,
-    DUSTY_EXPORTS_FILE: p.exports,
-    DUSTY_HELPER_AUDIT_LOG: p.audit,
-    DUSTY_HELPER_NO_START: '1',
-    ...extra,
-  };
+  return sharedInstallEnv(p, { DUSTY_HELPER_NO_START: '1', ...extra });
 }
 
 function install(env: NodeJS.ProcessEnv, source: string) {
