@@ -41,143 +41,196 @@ const attempt = async <T>(f: () => Promise<T>, fallback: (e: unknown) => T): Pro
 const why = (e: unknown) =>
   `unavailable (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`;
 
-/** The report as text; every line has been through {@link redactText}. */
-export async function buildDump(deps: DumpDeps): Promise<string> {
-  const { project, docker } = deps;
-  const store = project.store;
-  const lines: string[] = [];
-  const section = (title: string) => lines.push('', `## ${title}`);
-  const secrets: string[] = [];
+/** One part of the report: its heading and its lines; values it must never show go to `secrets`. */
+interface DumpSection {
+  title: (deps: DumpDeps) => string;
+  lines: (deps: DumpDeps, secrets: string[]) => Promise<string[]>;
+}
 
-  section('Versions');
-  lines.push(`dusty: ${dustyVersion()}`);
-  lines.push(`node: ${process.version}`);
-  lines.push(`os: ${await osName()}`);
-  lines.push(
+/** The lines `f` gives, or one line saying why it could not. */
+const orWhy = async (f: () => Promise<string[]>, say = why): Promise<string[]> =>
+  attempt(f, (e) => [say(e)]);
+
+const versions: DumpSection = {
+  title: () => 'Versions',
+  lines: async ({ docker }) => [
+    `dusty: ${dustyVersion()}`,
+    `node: ${process.version}`,
+    `os: ${await osName()}`,
     `engine: ${await attempt(async () => {
       const v = await docker.version();
       return `Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch}, kernel ${v.KernelVersion})`;
     }, why)}`,
-  );
-  lines.push(`compose: ${await attempt(async () => (await detectCompose()).label, why)}`);
+    `compose: ${await attempt(async () => (await detectCompose()).label, why)}`,
+  ],
+};
 
-  section('Environment');
-  lines.push(`DUSTY_HOME: ${store.home}`);
-  lines.push(`project: ${projectName()}`);
-  for (const k of [
-    'DUSTY_PROJECT',
-    'DUSTY_HOSTS_FILE',
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DUSTY_SOCKET_PATH',
-  ])
-    if (process.env[k]) lines.push(`${k}: ${process.env[k]}`);
+const ENV_KEYS = [
+  'DUSTY_PROJECT',
+  'DUSTY_HOSTS_FILE',
+  'DOCKER_HOST',
+  'DOCKER_CONTEXT',
+  'DUSTY_SOCKET_PATH',
+];
 
-  section('Config');
-  const config = await attempt(
-    () => store.config(),
-    (e) => {
-      lines.push(`config: ${why(e)}`);
-      return undefined;
-    },
-  );
-  if (config) for (const [k, v] of Object.entries(config)) lines.push(`${k}: ${JSON.stringify(v)}`);
+const environment: DumpSection = {
+  title: () => 'Environment',
+  lines: async ({ project }) => [
+    `DUSTY_HOME: ${project.store.home}`,
+    `project: ${projectName()}`,
+    ...ENV_KEYS.filter((k) => process.env[k]).map((k) => `${k}: ${process.env[k]}`),
+  ],
+};
 
-  section('Active bundles');
-  const bundles = await attempt(
-    () => store.activeBundles(),
-    () => [],
-  );
-  lines.push(bundles.length ? bundles.join(', ') : '(none)');
+const config: DumpSection = {
+  title: () => 'Config',
+  lines: ({ project }) =>
+    orWhy(
+      async () =>
+        Object.entries(await project.store.config()).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+      (e) => `config: ${why(e)}`,
+    ),
+};
 
-  section('Assets (names only)');
-  const assets = await attempt(
-    () => store.setAssets(),
-    () => new Set<string>(),
-  );
-  for (const name of [...assets].sort()) {
-    lines.push(`${name} (set)`);
-    const content = await attempt(
-      async () => (await store.readAsset(name)).toString('utf8'),
-      () => '',
+const bundles: DumpSection = {
+  title: () => 'Active bundles',
+  lines: async ({ project }) => {
+    const active = await attempt(
+      () => project.store.activeBundles(),
+      () => [],
     );
-    secrets.push(content, ...content.split('\n'));
-  }
-  if (!assets.size) lines.push('(none set)');
+    return [active.length ? active.join(', ') : '(none)'];
+  },
+};
 
-  section('Environment overrides (values left out)');
-  const env = await attempt<Record<string, Record<string, string>>>(
-    () => store.envOverrides(),
-    () => ({}),
-  );
-  const apps = Object.keys(env).sort();
-  for (const app of apps) {
-    for (const [k, v] of Object.entries(env[app] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`${app}: ${k}=${REDACTED}`);
-      secrets.push(v);
+const assets: DumpSection = {
+  title: () => 'Assets (names only)',
+  lines: async ({ project }, secrets) => {
+    const store = project.store;
+    const names = await attempt(
+      () => store.setAssets(),
+      () => new Set<string>(),
+    );
+    const out: string[] = [];
+    for (const name of [...names].sort()) {
+      out.push(`${name} (set)`);
+      const content = await attempt(
+        async () => (await store.readAsset(name)).toString('utf8'),
+        () => '',
+      );
+      secrets.push(content, ...content.split('\n'));
     }
-  }
-  if (!apps.length) lines.push('(none)');
+    return names.size ? out : ['(none set)'];
+  },
+};
 
-  section('Repo overrides');
-  const overrides = await attempt<Record<string, string>>(
-    () => store.repoOverrides(),
-    () => ({}),
-  );
-  for (const [repo, path] of Object.entries(overrides)) lines.push(`${repo} -> ${path}`);
-  if (!Object.keys(overrides).length) lines.push('(none)');
+const envOverrides: DumpSection = {
+  title: () => 'Environment overrides (values left out)',
+  lines: async ({ project }, secrets) => {
+    const env = await attempt<Record<string, Record<string, string>>>(
+      () => project.store.envOverrides(),
+      () => ({}),
+    );
+    const apps = Object.keys(env).sort();
+    const out: string[] = [];
+    for (const app of apps)
+      for (const [k, v] of Object.entries(env[app] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+        out.push(`${app}: ${k}=${REDACTED}`);
+        secrets.push(v);
+      }
+    return apps.length ? out : ['(none)'];
+  },
+};
 
-  section('Containers');
-  await attempt(
-    async () => {
+const repoOverrides: DumpSection = {
+  title: () => 'Repo overrides',
+  lines: async ({ project }) => {
+    const overrides = await attempt<Record<string, string>>(
+      () => project.store.repoOverrides(),
+      () => ({}),
+    );
+    const out = Object.entries(overrides).map(([repo, path]) => `${repo} -> ${path}`);
+    return out.length ? out : ['(none)'];
+  },
+};
+
+const containers: DumpSection = {
+  title: () => 'Containers',
+  lines: ({ docker }) =>
+    orWhy(async () => {
       const cs = [...(await listContainers(docker)).values()].sort((a, b) =>
         a.name.localeCompare(b.name),
       );
-      for (const c of cs)
-        lines.push(`${c.name}: ${c.state}${c.health ? ` (${c.health})` : ''} ${c.containerName}`);
-      if (!cs.length) lines.push('(none)');
-    },
-    (e) => lines.push(why(e)),
-  );
+      const out = cs.map(
+        (c) => `${c.name}: ${c.state}${c.health ? ` (${c.health})` : ''} ${c.containerName}`,
+      );
+      return out.length ? out : ['(none)'];
+    }),
+};
 
-  section('HTTPS (the CA key is never read here)');
-  await attempt(
-    async () => {
-      const paths = tlsPaths(store.home);
+const https: DumpSection = {
+  title: () => 'HTTPS (the CA key is never read here)',
+  lines: ({ project }) =>
+    orWhy(async () => {
+      const paths = tlsPaths(project.store.home);
       const ca = await readCa(paths);
-      if (!ca) return lines.push('(no local CA yet)');
-      lines.push(`CA: ${ca.subject}`, `CA SHA-256: ${ca.fingerprint}`);
-      lines.push(
+      if (!ca) return ['(no local CA yet)'];
+      return [
+        `CA: ${ca.subject}`,
+        `CA SHA-256: ${ca.fingerprint}`,
         `CA permits: ${ca.permitted.join(', ')}`,
         `CA valid until: ${ca.notAfter.toISOString()}`,
-      );
-      lines.push(`trusted: ${(await caTrusted(paths, ca)) ? 'yes' : 'no'}`);
-    },
-    (e) => lines.push(why(e)),
-  );
+        `trusted: ${(await caTrusted(paths, ca)) ? 'yes' : 'no'}`,
+      ];
+    }),
+};
 
-  section(`Hosts section of ${deps.hostsFile}`);
-  await attempt(
-    async () => {
+const hostsSection: DumpSection = {
+  title: (deps) => `Hosts section of ${deps.hostsFile}`,
+  lines: (deps) =>
+    orWhy(async () => {
       const s = readSection(await readFile(deps.hostsFile, 'utf8'));
-      lines.push(...(s.length ? s : ['(no Dusty section)']));
-    },
-    (e) => lines.push(why(e)),
-  );
+      return s.length ? s : ['(no Dusty section)'];
+    }),
+};
 
-  const audit = deps.auditLog ?? DEFAULT_AUDIT_LOG;
-  section(`Helper audit log (last ${deps.auditLines ?? 30} lines of ${audit})`);
-  await attempt(
-    async () => {
-      const text = await readFile(audit, 'utf8');
-      const tail = text
-        .trimEnd()
-        .split('\n')
-        .slice(-(deps.auditLines ?? 30));
-      lines.push(...(tail.length && tail[0] ? tail : ['(empty)']));
-    },
-    (e) => lines.push(`not readable: ${(e as NodeJS.ErrnoException).code ?? why(e)}`),
-  );
+const auditLog: DumpSection = {
+  title: (deps) =>
+    `Helper audit log (last ${deps.auditLines ?? 30} lines of ${deps.auditLog ?? DEFAULT_AUDIT_LOG})`,
+  lines: (deps) =>
+    orWhy(
+      async () => {
+        const text = await readFile(deps.auditLog ?? DEFAULT_AUDIT_LOG, 'utf8');
+        const tail = text
+          .trimEnd()
+          .split('\n')
+          .slice(-(deps.auditLines ?? 30));
+        return tail.length && tail[0] ? tail : ['(empty)'];
+      },
+      (e) => `not readable: ${(e as NodeJS.ErrnoException).code ?? why(e)}`,
+    ),
+};
 
+/** The report's sections, in order. */
+const SECTIONS: readonly DumpSection[] = [
+  versions,
+  environment,
+  config,
+  bundles,
+  assets,
+  envOverrides,
+  repoOverrides,
+  containers,
+  https,
+  hostsSection,
+  auditLog,
+];
+
+/** The report as text; every line has been through {@link redactText}. */
+export async function buildDump(deps: DumpDeps): Promise<string> {
+  const lines: string[] = [];
+  const secrets: string[] = [];
+  for (const s of SECTIONS)
+    lines.push('', `## ${s.title(deps)}`, ...(await s.lines(deps, secrets)));
   return redactText(['# Dusty dump', ...lines].join('\n') + '\n', secrets);
 }
