@@ -7,7 +7,6 @@ import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 export function ReposView() {
   const [repos, setRepos] = useState<RepoRow[] | null>(null);
   const { error, setError } = useErrorBanner();
-  const [paths, setPaths] = useState<Record<string, string>>({});
 
   const run = (fn: () => Promise<RepoRow[]>) => {
     setError(null);
@@ -49,66 +48,87 @@ export function ReposView() {
           </thead>
           <tbody>
             {repos.map((r) => (
-              <tr key={r.name} aria-label={r.name}>
-                <th scope="row">
-                  <code>{r.name}</code>
-                </th>
-                <td>
-                  <span className={`badge ${r.mode}`}>{r.mode}</span>
-                </td>
-                <td>
-                  <code className="path">{r.path}</code>
-                </td>
-                <td>{r.usedBy.join(', ')}</td>
-                {synced && (
-                  <td aria-label={`Sync of ${r.name}`}>
-                    {r.sync ? (
-                      <>
-                        <span className={`badge sync-${r.sync.state}`}>
-                          {r.sync.state === 'in-sync' ? 'in sync' : r.sync.state}
-                        </span>{' '}
-                        <code className="path">{r.sync.remote}</code>
-                        {r.sync.reason && <div className="error-text">{r.sync.reason}</div>}
-                      </>
-                    ) : (
-                      '-'
-                    )}
-                  </td>
-                )}
-                <td>
-                  <form
-                    className="inline-form"
-                    onSubmit={(e) => {
-                      e.preventDefault();
-                      const path = paths[r.name]?.trim();
-                      if (path) run(() => call('repos:override', { repo: r.name, path }));
-                    }}
-                  >
-                    <input
-                      aria-label={`Local folder for ${r.name}`}
-                      placeholder="/path/to/checkout"
-                      value={paths[r.name] ?? ''}
-                      onChange={(e) => setPaths({ ...paths, [r.name]: e.target.value })}
-                    />
-                    <button type="submit" aria-label={`Override ${r.name}`}>
-                      Override
-                    </button>
-                    {r.mode === 'overridden' && (
-                      <button
-                        type="button"
-                        aria-label={`Manage ${r.name}`}
-                        onClick={() => run(() => call('repos:manage', { repo: r.name }))}
-                      >
-                        Let Dusty manage
-                      </button>
-                    )}
-                  </form>
-                </td>
-              </tr>
+              <RepoLine key={r.name} r={r} synced={synced} run={run} />
             ))}
           </tbody>
         </table>
       )}
     </div>
+  );
+}
+
+/** A repo's copy on a remote engine's host: in sync, syncing, or failed with the reason. */
+function SyncCell({ r }: { r: RepoRow }) {
+  return (
+    <td aria-label={`Sync of ${r.name}`}>
+      {r.sync ? (
+        <>
+          <span className={`badge sync-${r.sync.state}`}>
+            {r.sync.state === 'in-sync' ? 'in sync' : r.sync.state}
+          </span>{' '}
+          <code className="path">{r.sync.remote}</code>
+          {r.sync.reason && <div className="error-text">{r.sync.reason}</div>}
+        </>
+      ) : (
+        '-'
+      )}
+    </td>
+  );
+}
+
+/** One repo: where its code comes from, who uses it, and the form to override it. */
+function RepoLine({
+  r,
+  synced,
+  run,
+}: {
+  r: RepoRow;
+  synced: boolean;
+  run: (fn: () => Promise<RepoRow[]>) => void;
+}) {
+  const [path, setPath] = useState('');
+  return (
+    <tr aria-label={r.name}>
+      <th scope="row">
+        <code>{r.name}</code>
+      </th>
+      <td>
+        <span className={`badge ${r.mode}`}>{r.mode}</span>
+      </td>
+      <td>
+        <code className="path">{r.path}</code>
+      </td>
+      <td>{r.usedBy.join(', ')}</td>
+      {synced && <SyncCell r={r} />}
+      <td>
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const folder = path.trim();
+            if (folder) run(() => call('repos:override', { repo: r.name, path: folder }));
+          }}
+        >
+          <input
+            aria-label={`Local folder for ${r.name}`}
+            placeholder="/path/to/checkout"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+          />
+          <button type="submit" aria-label={`Override ${r.name}`}>
+            Override
+          </button>
+          {r.mode === 'overridden' && (
+            <button
+              type="button"
+              aria-label={`Manage ${r.name}`}
+              onClick={() => run(() => call('repos:manage', { repo: r.name }))}
+            >
+              Let Dusty manage
+            </button>
+          )}
+        </form>
+      </td>
+    </tr>
   );
 }

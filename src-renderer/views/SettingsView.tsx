@@ -72,70 +72,97 @@ export function SettingsView() {
       {settings && (
         <div className="form-grid">
           {CONFIG_KEYS.map((key) => (
-            <form
+            <SettingField
               key={key}
-              className="setting"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void save(key);
-              }}
-            >
-              <label htmlFor={`cfg-${key}`}>{LABELS[key]}</label>
-              {key === 'vm_provider' ? (
-                <select
-                  id={`cfg-${key}`}
-                  value={draft[key] ?? ''}
-                  onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
-                >
-                  {VM_PROVIDERS.map((p) => (
-                    <option key={p}>{p}</option>
-                  ))}
-                </select>
-              ) : key === 'pull_repos' || key === 'https' ? (
-                <select
-                  id={`cfg-${key}`}
-                  value={draft[key] ?? ''}
-                  onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
-                >
-                  <option>true</option>
-                  <option>false</option>
-                </select>
-              ) : (
-                <input
-                  id={`cfg-${key}`}
-                  value={draft[key] ?? ''}
-                  onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
-                />
-              )}
-              <button
-                type="submit"
-                aria-label={`Save ${LABELS[key]}`}
-                disabled={draft[key] === String(settings.config[key])}
-              >
-                Save
-              </button>
-              <p className="hint muted">{settings.descriptions[key]}</p>
-            </form>
+              name={key}
+              value={draft[key] ?? ''}
+              saved={String(settings.config[key])}
+              description={settings.descriptions[key]}
+              onChange={(v) => setDraft({ ...draft, [key]: v })}
+              onSave={() => void save(key)}
+            />
           ))}
         </div>
       )}
-      <section className="validation" aria-label="Specs validation">
-        <div className="view-head">
-          <h3>Specs</h3>
-          <span className="spacer" />
-          <button onClick={() => void validate()}>Validate specs</button>
-        </div>
-        {report && (
-          <>
-            <p className={report.ok ? 'ok-text' : 'error-text'}>
-              {report.ok ? 'Valid' : 'Invalid'}: {report.counts.bundles} bundles,{' '}
-              {report.counts.apps} apps, {report.counts.services} services, {report.counts.libs}{' '}
-              libs in <code>{report.specsPath}</code>
-            </p>
-            <ProblemList problems={report.problems} />
-          </>
-        )}
-      </section>
+      <SpecsValidation report={report} onValidate={() => void validate()} />
     </div>
+  );
+}
+
+/** One config key: its label, an input fitting its values, and Save (enabled once it changed). */
+function SettingField({
+  name,
+  value,
+  saved,
+  description,
+  onChange,
+  onSave,
+}: {
+  name: ConfigKey;
+  value: string;
+  saved: string;
+  description: string;
+  onChange: (value: string) => void;
+  onSave: () => void;
+}) {
+  const id = `cfg-${name}`;
+  const choices =
+    name === 'vm_provider'
+      ? [...VM_PROVIDERS]
+      : name === 'pull_repos' || name === 'https'
+        ? ['true', 'false']
+        : null;
+  return (
+    <form
+      className="setting"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSave();
+      }}
+    >
+      <label htmlFor={id}>{LABELS[name]}</label>
+      {choices ? (
+        <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+          {choices.map((p) => (
+            <option key={p}>{p}</option>
+          ))}
+        </select>
+      ) : (
+        <input id={id} value={value} onChange={(e) => onChange(e.target.value)} />
+      )}
+      <button type="submit" aria-label={`Save ${LABELS[name]}`} disabled={value === saved}>
+        Save
+      </button>
+      <p className="hint muted">{description}</p>
+    </form>
+  );
+}
+
+/** The specs repo's validity, with every problem (file and key), and a button to check again. */
+function SpecsValidation({
+  report,
+  onValidate,
+}: {
+  report: SpecsReport | null;
+  onValidate: () => void;
+}) {
+  return (
+    <section className="validation" aria-label="Specs validation">
+      <div className="view-head">
+        <h3>Specs</h3>
+        <span className="spacer" />
+        <button onClick={onValidate}>Validate specs</button>
+      </div>
+      {report && (
+        <>
+          <p className={report.ok ? 'ok-text' : 'error-text'}>
+            {report.ok ? 'Valid' : 'Invalid'}: {report.counts.bundles} bundles, {report.counts.apps}{' '}
+            apps, {report.counts.services} services, {report.counts.libs} libs in{' '}
+            <code>{report.specsPath}</code>
+          </p>
+          <ProblemList problems={report.problems} />
+        </>
+      )}
+    </section>
   );
 }
