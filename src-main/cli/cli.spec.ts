@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_GROUPS, newProgram } from './groups.js';
+import { COMMAND_GROUPS, newProgram, translateOriginalArgs } from './groups.js';
 
 /** Every command below `cmd`, with its path (`env set`). */
 function walk(cmd: Command, path: string[] = []): { path: string; cmd: Command }[] {
@@ -28,4 +28,17 @@ describe('the command line', () => {
     expect(all.length).toBeGreaterThan(40);
     expect(all.filter(({ cmd }) => !cmd.description().trim()).map((c) => c.path)).toEqual([]);
   }, 30_000);
+});
+
+describe("the original Dusty's command lines", () => {
+  it('runs `-d` as the helper and `-d --preflight-only` as doctor, leaving the rest alone', () => {
+    expect(translateOriginalArgs(['-d'])).toEqual(['helper', 'serve']);
+    expect(translateOriginalArgs(['-d', '--suppress-warnings'])).toEqual(['helper', 'serve']);
+    expect(translateOriginalArgs(['-d', '--preflight-only'])).toEqual(['doctor']);
+    expect(translateOriginalArgs(['-d', '--suppress-warnings', '--preflight-only'])).toEqual([
+      'doctor',
+    ]);
+    expect(translateOriginalArgs(['up', '-d'])).toEqual(['up', '-d']);
+    expect(translateOriginalArgs(['-v'])).toEqual(['-v']);
+  });
 });

@@ -63,6 +63,38 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
   },
 ];
 
+/**
+ * The original Dusty's `dusty -d` ran its root daemon; here that is the
+ * privileged helper (`helper serve`), and its `--preflight-only` check of
+ * what Dusty needs is `doctor`. `--suppress-warnings` has nothing to quiet.
+ * Every other command line is left as it is.
+ */
+export function translateOriginalArgs(args: readonly string[]): string[] {
+  if (args[0] !== '-d') return [...args];
+  const rest = args.slice(1).filter((a) => a !== '--suppress-warnings');
+  if (rest.includes('--preflight-only'))
+    return ['doctor', ...rest.filter((a) => a !== '--preflight-only')];
+  return ['helper', 'serve', ...rest];
+}
+
+/**
+ * With DUSTY_PARSE_ONLY set, a command line is parsed and checked (unknown
+ * commands and options, missing arguments are refused as usual) and the
+ * command it names is printed instead of run: how the test of the original's
+ * documented command lines checks the ones it cannot run here.
+ */
+export function parseOnlyHook(program: Command): void {
+  if (!process.env.DUSTY_PARSE_ONLY) return;
+  program.hook('preAction', (_root, action) => {
+    const path: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) path.unshift(c.name());
+    console.log(
+      `parsed: dusty ${path.join(' ')} ${JSON.stringify({ args: action.args, options: action.opts() })}`,
+    );
+    process.exit(0);
+  });
+}
+
 /** The root `dusty` command, before any group is registered. */
 export function newProgram(): Command {
   return new Command('dusty')

@@ -39,6 +39,17 @@ export interface DiskRow {
   dustyCount: number;
   dustySize: number;
   note?: string | undefined;
+  /** On the volumes row: each of the project's named volumes (its data), one by one. */
+  named?: NamedVolume[] | undefined;
+}
+
+/** A named volume of the project (`data:/var/lib/x` in a `compose` block): data, kept until asked. */
+export interface NamedVolume {
+  name: string;
+  /** Bytes, or null when the engine does not report it (a volume driver other than local). */
+  size: number | null;
+  /** Containers (running or not) that mount it. */
+  usedBy: string[];
 }
 
 interface DfImage {
@@ -78,6 +89,24 @@ async function df(docker: Docker): Promise<Df> {
   } catch (e) {
     throw explainEngineError(e);
   }
+}
+
+/** Docker names anonymous volumes by 64 hex digits; everything else was named by someone. */
+const ANONYMOUS = /^[0-9a-f]{64}$/;
+
+/** The project's named volumes, with their size and the containers that mount them. */
+function namedVolumes(d: Df, project: string): NamedVolume[] {
+  const containers = d.Containers ?? [];
+  return (d.Volumes ?? [])
+    .filter((v) => isDustys(v.Labels, project) && !ANONYMOUS.test(v.Name))
+    .map((v) => ({
+      name: v.Name,
+      size: v.UsageData && v.UsageData.Size >= 0 ? v.UsageData.Size : null,
+      usedBy: containers
+        .filter((c) => c.Mounts.some((m) => m.Type === 'volume' && m.Name === v.Name))
+        .map((c) => (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, '')),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 const uniqueSize = (i: DfImage) => (i.SharedSize >= 0 ? i.Size - i.SharedSize : i.Size);
@@ -125,6 +154,7 @@ export async function inspectDisk(docker: Docker, project = projectName()): Prom
       size: sum(volumes, vsize),
       dustyCount: dustyVolumes.length,
       dustySize: sum(dustyVolumes, vsize),
+      named: namedVolumes(d, project),
     },
     {
       kind: 'build cache',
@@ -173,9 +203,7 @@ export async function planContainerCleanup(
     if (!opts.all && !isDustys(c.Labels, project)) continue;
     // A live test run's once container has exited but is about to be committed.
     if (aliveRun(c.Labels)) continue;
-    const anon = c.Mounts.filter(
-      (m) => m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name),
-    );
+    const anon = c.Mounts.filter((m) => m.Type === 'volume' && m.Name && ANONYMOUS.test(m.Name));
     const volSize = anon.reduce(
       (a, m) => a + Math.max(0, volumes.get(m.Name!)?.UsageData?.Size ?? 0),
       0,
@@ -266,4 +294,34 @@ export function removeImages(docker: Docker, plan: CleanupPlan): Promise<Removal
   return removeEach(plan, async (item) => {
     for (const ref of item.refs) await docker.getImage(ref).remove({ noprune: false });
   });
+}
+
+/**
+ * The project's named volumes no container mounts: the data of `compose`
+ * blocks' `name:/path` volumes. Never part of another clean-up's plan, so
+ * removing them is always its own question.
+ */
+export async function planVolumeCleanup(
+  docker: Docker,
+  project = projectName(),
+): Promise<CleanupPlan> {
+  const items = namedVolumes(await df(docker), project)
+    .filter((v) => !v.usedBy.length)
+    .map((v) => ({
+      id: v.name,
+      name: v.name,
+      size: v.size ?? 0,
+      detail: 'named volume (its data is lost)',
+      refs: [v.name],
+    }));
+  return {
+    what: `Dusty's named volumes no container uses (project ${project})`,
+    items,
+    size: items.reduce((a, i) => a + i.size, 0),
+  };
+}
+
+/** Removes exactly the plan's volumes; one a container took meanwhile is refused by the engine and reported. */
+export function removeVolumes(docker: Docker, plan: CleanupPlan): Promise<RemovalOutcome> {
+  return removeEach(plan, (item) => docker.getVolume(item.id).remove());
 }

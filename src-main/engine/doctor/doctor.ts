@@ -7,6 +7,7 @@
 import { remoteChecks } from '../remote/doctor.js';
 import type { CheckResult, DoctorCheck, DoctorContext, DoctorDeps } from './checks.js';
 import { engineStateChecks } from './engine-state.js';
+import { originalInstallCheck } from './original-install.js';
 import { composeCheck, engineCheck, helperCheck, specsCheck } from './setup-checks.js';
 import { assetsCheck, hostNamesCheck, portsCheck, reposCheck } from './stack-checks.js';
 
@@ -36,6 +37,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   engineCheck,
   composeCheck,
   helperCheck,
+  originalInstallCheck,
   specsCheck,
   remoteCheck,
   assetsCheck,

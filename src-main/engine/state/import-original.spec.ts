@@ -2,7 +2,12 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importOriginalConfig, parseOriginalConfig } from './import-original.js';
+import {
+  importOriginalConfig,
+  originalConfigPath,
+  originalInstallOffer,
+  parseOriginalConfig,
+} from './import-original.js';
 import { StateStore } from './store.js';
 
 let dir: string;
@@ -87,5 +92,17 @@ describe('dusty config import', () => {
     await expect(importOriginalConfig(store, join(dir, 'none.yml'))).rejects.toThrow(
       /cannot import .*none\.yml: cannot read it \(ENOENT\)/,
     );
+  });
+});
+
+describe('the offer to import an original install', () => {
+  it('is made while the file exists and no specs repo is set, and names a file given by DUSTY_ORIGINAL_CONFIG', async () => {
+    const file = write(ORIGINAL);
+    expect(originalConfigPath({ DUSTY_ORIGINAL_CONFIG: file })).toBe(file);
+    expect(originalConfigPath({})).toBe('/etc/dusty/config.yml');
+    expect(await originalInstallOffer(store, file)).toContain(`\`dusty config import ${file}\``);
+    expect(await originalInstallOffer(store, join(dir, 'none.yml'))).toBeUndefined();
+    await importOriginalConfig(store, file);
+    expect(await originalInstallOffer(store, file)).toBeUndefined();
   });
 });

@@ -3,12 +3,39 @@
  * `/etc/dusty/config.yml`) into this Dusty's state. The whole file is read
  * and checked before anything is written, so a bad file changes nothing.
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { load, YAMLException } from 'js-yaml';
 import type { StateStore } from './store.js';
 
 /** Where the original Dusty kept its config. */
 export const ORIGINAL_CONFIG_PATH = '/etc/dusty/config.yml';
+
+/** The original's config file: DUSTY_ORIGINAL_CONFIG when set (tests, odd installs), else its fixed path. */
+export function originalConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DUSTY_ORIGINAL_CONFIG || ORIGINAL_CONFIG_PATH;
+}
+
+/**
+ * The offer to import the original's install, when its config file exists
+ * and this Dusty has no specs repo yet (so nothing was imported or set up);
+ * undefined otherwise. Doctor, the first run and the dashboard say it.
+ */
+export async function originalInstallOffer(
+  store: StateStore,
+  file = originalConfigPath(),
+): Promise<string | undefined> {
+  if (
+    !(await access(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return undefined;
+  if ((await store.config()).specs_repo) return undefined;
+  const command =
+    file === ORIGINAL_CONFIG_PATH ? 'dusty config import' : `dusty config import ${file}`;
+  return `an install of the original Dusty is at ${file}: \`${command}\` brings over its specs repo, bundles, repo and env overrides and VM memory`;
+}
 
 /** What an original config holds that this Dusty uses. */
 export interface OriginalConfig {
@@ -115,7 +142,7 @@ export interface ImportResult {
  */
 export async function importOriginalConfig(
   store: StateStore,
-  file = ORIGINAL_CONFIG_PATH,
+  file = originalConfigPath(),
 ): Promise<ImportResult> {
   let text: string;
   try {
