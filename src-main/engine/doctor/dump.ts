@@ -12,7 +12,8 @@ import type { Project } from '../project.js';
 import { listContainers } from '../runtime/containers.js';
 import { dustyVersion } from '../../version.js';
 import { REDACTED, redactText } from './redact.js';
-import { readCa, tlsPaths } from '../tls/ca.js';
+import { readCa } from '../tls/ca-files.js';
+import { tlsPaths } from '../tls/paths.js';
 import { caTrusted } from '../tls/router-tls.js';
 
 export const DEFAULT_AUDIT_LOG = HELPER_DEFAULTS.auditLog;

@@ -10,7 +10,7 @@
  */
 // tsyringe, which @peculiar/x509 uses, needs the Reflect metadata API first.
 import 'reflect-metadata';
-import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import * as x509 from '@peculiar/x509';
@@ -22,41 +22,32 @@ import {
   NameConstraints,
   id_ce_nameConstraints,
 } from '@peculiar/asn1-x509';
-import { CA_COMMON_NAME_PREFIX, CA_ORGANIZATION, suffixCovers } from '../../../src-shared/tls.js';
+import { CA_COMMON_NAME_PREFIX, CA_ORGANIZATION } from '../../../src-shared/tls.js';
 import { writeFileAtomic } from '../state/files.js';
 import type { TlsPaths } from './paths.js';
+import {
+  caUsable,
+  certFacts,
+  DAY,
+  leafCurrent,
+  leafNamesFor,
+  notePermitted,
+  outsideSuffixes,
+  readCa,
+  type CaInfo,
+} from './ca-files.js';
 
 export { tlsPaths, type TlsPaths } from './paths.js';
+export { readCa, type CaInfo } from './ca-files.js';
 
 // Node's webcrypto is the standard API; only its type declarations differ from the DOM's.
 x509.cryptoProvider.set(webcrypto as never);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY = 86_400_000;
 /** Long enough to trust once; a CA is not limited by browsers' leaf rules. */
 const CA_DAYS = 3650;
 /** Browsers refuse leaves valid for more than 398 days; 90 is what public CAs move to. */
 export const LEAF_DAYS = 90;
-/** A leaf this close to its end is replaced at the next `up`. */
-const RENEW_DAYS = 30;
-
-/** What a person (and `dump`) may know about the CA. */
-export interface CaInfo {
-  pem: string;
-  subject: string;
-  /** SHA-256 of the DER certificate, hex. */
-  fingerprint: string;
-  /** The dNSName suffixes the name constraints permit. */
-  permitted: string[];
-  notAfter: Date;
-}
-
-const readText = (path: string) =>
-  readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw e;
-  });
-
 /** The dNSName suffixes a certificate's name constraints permit (empty when it has none). */
 export function permittedSuffixes(cert: x509.X509Certificate): string[] {
   const ext = cert.getExtension(id_ce_nameConstraints);
@@ -65,20 +56,9 @@ export function permittedSuffixes(cert: x509.X509Certificate): string[] {
   return (nc.permittedSubtrees ?? []).flatMap((t) => (t.base.dNSName ? [t.base.dNSName] : []));
 }
 
-function describe(cert: x509.X509Certificate): CaInfo {
-  return {
-    pem: cert.toString('pem') + '\n',
-    subject: cert.subject,
-    fingerprint: createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex'),
-    permitted: permittedSuffixes(cert),
-    notAfter: cert.notAfter,
-  };
-}
-
-/** The CA as it is on disk, or undefined when there is none yet. */
-export async function readCa(paths: TlsPaths): Promise<CaInfo | undefined> {
-  const pem = await readText(paths.caCert);
-  return pem ? describe(new x509.X509Certificate(pem)) : undefined;
+/** The dNSName suffixes the name constraints of a PEM certificate permit. */
+export function permittedOfPem(pem: string): string[] {
+  return permittedSuffixes(new x509.X509Certificate(pem));
 }
 
 const serial = () => {
@@ -135,8 +115,12 @@ export async function createCa(paths: TlsPaths, suffixes: readonly string[]): Pr
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   // The key first: a certificate without its key would look like a usable CA.
   await writeFileAtomic(paths.caKey, await keyPem(keys.privateKey), 0o600);
-  await writeFileAtomic(paths.caCert, cert.toString('pem') + '\n', 0o644);
-  return describe(cert);
+  const pem = cert.toString('pem') + '\n';
+  const { cert: _cert, ...facts } = certFacts(pem);
+  const ca = { ...facts, permitted: permittedSuffixes(cert) };
+  await notePermitted(paths, ca);
+  await writeFileAtomic(paths.caCert, pem, 0o644);
+  return ca;
 }
 
 export interface EnsureCaResult {
@@ -156,10 +140,9 @@ export async function ensureCa(
   paths: TlsPaths,
   suffixes: readonly string[],
 ): Promise<EnsureCaResult> {
-  const [ca, key] = await Promise.all([readCa(paths), readText(paths.caKey)]);
-  if (ca && key && ca.notAfter.getTime() > Date.now() + RENEW_DAYS * DAY) {
-    const outside = suffixes.filter((s) => !ca.permitted.some((p) => suffixCovers(p, s)));
-    return { ca, created: false, outside };
+  const ca = await readCa(paths);
+  if (ca && (await caUsable(paths, ca))) {
+    return { ca, created: false, outside: outsideSuffixes(ca, suffixes) };
   }
   return { ca: await createCa(paths, suffixes), created: true, outside: [] };
 }
@@ -169,37 +152,6 @@ async function loadCaKey(paths: TlsPaths): Promise<webcrypto.CryptoKey> {
   const [der] = x509.PemConverter.decode(pem);
   if (!der) throw new Error(`${paths.caKey} holds no key`);
   return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
-}
-
-/** The DNS names a leaf certificate is for. */
-function leafNames(cert: x509.X509Certificate): string[] {
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  return (san?.names.items ?? []).filter((n) => n.type === 'dns').map((n) => n.value);
-}
-
-const sameNames = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && [...a].sort().every((n, i) => n === [...b].sort()[i]);
-
-/** True when the router's certificate is for exactly these names, from this CA, and not near its end. */
-async function leafCurrent(paths: TlsPaths, ca: CaInfo, names: readonly string[]) {
-  const [pem, key] = await Promise.all([readText(paths.leafCert), readText(paths.leafKey)]);
-  if (!pem || !key) return false;
-  try {
-    const leaf = new x509.X509Certificate(pem);
-    const caCert = new x509.X509Certificate(ca.pem);
-    // A crash between writing the key and the certificate leaves a pair that does not match.
-    const keyMatches = Buffer.from(leaf.publicKey.rawData).equals(
-      createPublicKey(key).export({ type: 'spki', format: 'der' }),
-    );
-    return (
-      keyMatches &&
-      sameNames(leafNames(leaf), names) &&
-      leaf.notAfter.getTime() > Date.now() + RENEW_DAYS * DAY &&
-      (await leaf.verify({ publicKey: caCert.publicKey, signatureOnly: true }))
-    );
-  } catch {
-    return false;
-  }
 }
 
 export interface LeafResult {
@@ -217,10 +169,14 @@ export async function ensureLeaf(
   ca: CaInfo,
   hostNames: readonly string[],
 ): Promise<LeafResult> {
-  const names = [...new Set(hostNames.map((n) => n.toLowerCase()))]
-    .filter((n) => ca.permitted.some((p) => suffixCovers(p, n)))
-    .sort();
+  const names = leafNamesFor(ca, hostNames);
   if (await leafCurrent(paths, ca, names)) return { created: false, names };
+  await issueLeaf(paths, ca, names);
+  return { created: true, names };
+}
+
+/** Issues the router's certificate for exactly these names (each one the CA may sign for). */
+export async function issueLeaf(paths: TlsPaths, ca: CaInfo, names: string[]): Promise<void> {
   const caCert = new x509.X509Certificate(ca.pem);
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const now = Date.now();
@@ -247,5 +203,4 @@ export async function ensureLeaf(
   await mkdir(paths.routerDir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(paths.leafKey, await keyPem(keys.privateKey), 0o600);
   await writeFileAtomic(paths.leafCert, leaf.toString('pem') + '\n', 0o644);
-  return { created: true, names };
 }

@@ -9,7 +9,15 @@ import type { Specs } from '../../../src-shared/specs/schema.js';
 import { shellQuote as q } from '../../../src-shared/shell-quote.js';
 import { CA_STORE_NAME, hostSuffixes, uncoverable } from '../../../src-shared/tls.js';
 import { writeFileAtomic } from '../state/files.js';
-import { ensureCa, ensureLeaf, tlsPaths, type CaInfo, type TlsPaths } from './ca.js';
+import {
+  caUsable,
+  leafCurrent,
+  leafNamesFor,
+  outsideSuffixes,
+  readCa,
+  type CaInfo,
+} from './ca-files.js';
+import { tlsPaths, type TlsPaths } from './paths.js';
 
 /** Every host name of every app in the specs, active or not: the CA is made for all of them. */
 export function specHostNames(specs: Specs): string[] {
@@ -81,7 +89,15 @@ export async function prepareRouterTls(
   tlsNames: string[],
 ): Promise<RouterTlsResult> {
   const paths = tlsPaths(home);
-  const { ca, created, outside } = await ensureCa(paths, hostSuffixes(specHostNames(specs)));
+  const suffixes = hostSuffixes(specHostNames(specs));
+  // The X.509 library (./ca.js) is loaded only when something must be issued.
+  let ca = await readCa(paths);
+  let created = false;
+  if (!ca || !(await caUsable(paths, ca))) {
+    ca = await (await import('./ca.js')).createCa(paths, suffixes);
+    created = true;
+  }
+  const outside = created ? [] : outsideSuffixes(ca, suffixes);
   const warnings: string[] = [];
   if (outside.length) warnings.push(outsideMessage(outside, ca));
   const single = uncoverable(tlsNames);
@@ -89,7 +105,9 @@ export async function prepareRouterTls(
     warnings.push(
       `${single.join(', ')}: a single-label host name cannot have a trusted certificate (no CA may sign for a top-level name); use a name under .test or .localhost`,
     );
-  const leaf = await ensureLeaf(paths, ca, tlsNames);
+  const names = leafNamesFor(ca, tlsNames);
+  const leafChanged = !(await leafCurrent(paths, ca, names));
+  if (leafChanged) await (await import('./ca.js')).issueLeaf(paths, ca, names);
   if (!(await caTrusted(paths, ca))) warnings.push(untrustedMessage(paths));
-  return { ca, caCreated: created, leafChanged: leaf.created, warnings };
+  return { ca, caCreated: created, leafChanged, warnings };
 }

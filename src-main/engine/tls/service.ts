@@ -7,7 +7,8 @@ import { rm } from 'node:fs/promises';
 import { hostSuffixes, suffixCovers } from '../../../src-shared/tls.js';
 import type { HelperClient } from '../../platform/helper-client.js';
 import type { Project } from '../project.js';
-import { createCa, ensureCa, readCa, tlsPaths, type CaInfo } from './ca.js';
+import { readCa, type CaInfo } from './ca-files.js';
+import { tlsPaths } from './paths.js';
 import { caTrusted, manualTrustCommand, recordTrust, specHostNames } from './router-tls.js';
 
 /** The suffixes the specs need; only `localhost` and `test` when there are no readable specs. */
@@ -21,6 +22,7 @@ async function specSuffixes(project: Project): Promise<string[]> {
 
 /** The CA, made now when there is none. */
 export async function currentCa(project: Project): Promise<CaInfo> {
+  const { ensureCa } = await import('./ca.js');
   return (await ensureCa(tlsPaths(project.store.home), await specSuffixes(project))).ca;
 }
 
@@ -75,6 +77,7 @@ export async function recreateCa(
   helper: HelperClient,
 ): Promise<{ ca: CaInfo; trust: TrustOutcome }> {
   const paths = tlsPaths(project.store.home);
+  const { createCa } = await import('./ca.js');
   const ca = await createCa(paths, await specSuffixes(project));
   await Promise.all([
     rm(paths.leafCert, { force: true }),
