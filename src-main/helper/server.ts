@@ -86,6 +86,7 @@ function contextFor(options: ServeOptions, requestStop: () => void): HelperConte
       nssHomes: options.nssHomes ?? (home ? [home] : []),
       // certutil runs as the owner, so their browser profiles stay theirs.
       nssUser: process.getuid?.() === 0 ? { uid: options.ownerUid, gid: ownerGid } : undefined,
+      programs,
     }),
   );
   return {

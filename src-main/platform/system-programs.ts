@@ -8,9 +8,23 @@ import { lstatSync } from 'node:fs';
 import type { TrustOptions } from './trusted-path.js';
 import { checkTrustedFile } from './trusted-path.js';
 
-/** What root runs. The VM tools (colima, docker-machine) run as the person, never as root. */
+/**
+ * What the helper runs. The VM tools (colima, docker-machine) run as the
+ * person, never as root; certutil and mkdir run as the owner too (in their
+ * browser profiles) but come from here all the same.
+ */
 export type SystemProgram =
-  'exportfs' | 'nfsd' | 'systemctl' | 'launchctl' | 'docker' | 'dockerd' | 'ss';
+  | 'exportfs'
+  | 'nfsd'
+  | 'systemctl'
+  | 'launchctl'
+  | 'docker'
+  | 'dockerd'
+  | 'ss'
+  | 'update-ca-certificates'
+  | 'security'
+  | 'certutil'
+  | 'mkdir';
 
 /** Candidate paths per program, first match wins. */
 export type ProgramTable = Partial<Record<SystemProgram, readonly string[]>>;
@@ -23,11 +37,18 @@ export const SYSTEM_PROGRAMS: Readonly<Record<'linux' | 'darwin', ProgramTable>>
     docker: ['/usr/bin/docker'],
     dockerd: ['/usr/sbin/dockerd', '/usr/bin/dockerd'],
     ss: ['/usr/bin/ss', '/bin/ss', '/usr/sbin/ss', '/sbin/ss'],
+    'update-ca-certificates': ['/usr/sbin/update-ca-certificates'],
+    certutil: ['/usr/bin/certutil'],
+    mkdir: ['/usr/bin/mkdir', '/bin/mkdir'],
   },
   darwin: {
     nfsd: ['/sbin/nfsd'],
     launchctl: ['/bin/launchctl'],
     docker: ['/usr/local/bin/docker', '/Applications/Docker.app/Contents/Resources/bin/docker'],
+    security: ['/usr/bin/security'],
+    // Homebrew's nss; a Homebrew folder that is not root's is refused, and the profiles skipped.
+    certutil: ['/opt/homebrew/bin/certutil', '/usr/local/bin/certutil'],
+    mkdir: ['/bin/mkdir'],
   },
 };
 

@@ -19,7 +19,13 @@ import {
   CA_STORE_NAME,
   permittedSuffixProblem,
 } from '../../src-shared/tls.js';
-import { findExecutable, type CommandRunner } from './command-runner.js';
+import type { CommandRunner } from './command-runner.js';
+import {
+  requireProgram,
+  trustedProgram,
+  type ProgramLookup,
+  type SystemProgram,
+} from './system-programs.js';
 
 /** Where the trust goes; every path injectable so tests use a throw-away store. */
 export interface TrustStoreOptions {
@@ -27,8 +33,10 @@ export interface TrustStoreOptions {
   runner: CommandRunner;
   /** Debian: the folder `update-ca-certificates` reads local CAs from. */
   localCertsDir: string;
-  /** Debian: the program and arguments that rebuild the system bundle. */
-  updateCommand: string[];
+  /** Debian: the arguments `update-ca-certificates` rebuilds the system bundle with. */
+  updateArgs: string[];
+  /** Where the programs are (the helper's fixed table; tests inject one). */
+  programs?: ProgramLookup | undefined;
   /** macOS: the keychain the CA is added to as a trusted root. */
   keychain: string;
   /** Homes whose NSS databases get the CA (the owner's). */
@@ -53,13 +61,20 @@ export function trustStoreOptions(o: {
   storeDir?: string | undefined;
   nssHomes: string[];
   nssUser?: { uid: number; gid: number } | undefined;
+  programs?: ProgramLookup | undefined;
 }): TrustStoreOptions {
-  const base = { platform: o.platform, runner: o.runner, nssHomes: o.nssHomes, nssUser: o.nssUser };
+  const base = {
+    platform: o.platform,
+    runner: o.runner,
+    nssHomes: o.nssHomes,
+    nssUser: o.nssUser,
+    programs: o.programs,
+  };
   if (!o.storeDir)
     return {
       ...base,
       localCertsDir: DEFAULT_LOCAL_CERTS_DIR,
-      updateCommand: ['update-ca-certificates'],
+      updateArgs: [],
       keychain: DEFAULT_KEYCHAIN,
     };
   const d = (name: string) => path.join(o.storeDir!, name);
@@ -67,8 +82,7 @@ export function trustStoreOptions(o: {
     ...base,
     platform: 'linux',
     localCertsDir: d('local'),
-    updateCommand: [
-      'update-ca-certificates',
+    updateArgs: [
       ...['--certsconf', d('ca-certificates.conf'), '--certsdir', d('share')],
       ...['--localcertsdir', d('local'), '--etccertsdir', d('certs'), '--hooksdir', d('hooks')],
     ],
@@ -184,7 +198,13 @@ export interface TrustResult {
 export class TrustStore {
   constructor(private readonly o: TrustStoreOptions) {}
 
-  private async run(command: string, args: string[], asOwner = false) {
+  /** The checked path of a program from the fixed table, never from PATH. */
+  private program(name: SystemProgram): string {
+    return requireProgram(name, { platform: this.o.platform, ...this.o.programs });
+  }
+
+  private async run(name: SystemProgram, args: string[], asOwner = false) {
+    const command = this.program(name);
     const r = await this.o.runner.run(command, args, asOwner ? { ...this.o.nssUser } : {});
     if (r.code !== 0)
       throw new Error(`${command} ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`);
@@ -194,6 +214,8 @@ export class TrustStore {
   /** Adds the CA (checked to be Dusty's) to the system store and the owner's NSS databases. */
   async install(pem: string): Promise<TrustResult> {
     const ca = checkDustyCa(pem);
+    // A missing or untrusted program is found before anything changes.
+    this.program(this.o.platform === 'darwin' ? 'security' : 'update-ca-certificates');
     await this.o.prepare?.();
     const out: TrustResult = { stores: [], skipped: [] };
     if (this.o.platform === 'darwin') {
@@ -217,8 +239,7 @@ export class TrustStore {
       const file = path.join(this.o.localCertsDir, `${CA_STORE_NAME}.crt`);
       await mkdir(this.o.localCertsDir, { recursive: true, mode: 0o755 });
       await writePublic(file, ca.pem);
-      const [cmd, ...args] = this.o.updateCommand;
-      await this.run(cmd!, args);
+      await this.run('update-ca-certificates', this.o.updateArgs);
       out.stores.push(file);
     }
     await this.eachNssDb(
@@ -226,7 +247,7 @@ export class TrustStore {
       async (certutil, db, file) => {
         await this.nssDelete(certutil, db);
         await this.run(
-          certutil,
+          'certutil',
           ['-d', `sql:${db}`, '-A', '-t', 'C,,', '-n', CA_STORE_NAME, '-i', file],
           true,
         );
@@ -245,9 +266,9 @@ export class TrustStore {
     } else {
       const file = path.join(this.o.localCertsDir, `${CA_STORE_NAME}.crt`);
       if (await exists(file)) {
+        this.program('update-ca-certificates');
         await rm(file, { force: true });
-        const [cmd, ...args] = this.o.updateCommand;
-        await this.run(cmd!, [...args, '--fresh']);
+        await this.run('update-ca-certificates', [...this.o.updateArgs, '--fresh']);
         out.stores.push(file);
       }
     }
@@ -275,7 +296,13 @@ export class TrustStore {
     step: (certutil: string, db: string, file: string) => Promise<void>,
     pem?: string,
   ) {
-    const certutil = findExecutable('certutil');
+    let certutil: string | null;
+    try {
+      certutil = trustedProgram('certutil', { platform: this.o.platform, ...this.o.programs });
+    } catch (e) {
+      out.skipped.push(`browser profiles: ${(e as Error).message}`);
+      return;
+    }
     if (!certutil) {
       out.skipped.push(
         'browser profiles: certutil is not installed (Debian: libnss3-tools; macOS: nss)',
@@ -291,7 +318,7 @@ export class TrustStore {
             if (!(await exists(db))) {
               if (!pem) continue;
               await this.run('mkdir', ['-p', db], true);
-              await this.run(certutil, ['-d', `sql:${db}`, '-N', '--empty-password'], true);
+              await this.run('certutil', ['-d', `sql:${db}`, '-N', '--empty-password'], true);
             }
             await step(certutil, db, file);
             if (pem) out.stores.push(db);
@@ -307,7 +334,7 @@ export class TrustStore {
 
   /** Deletes Dusty's CAs from the keychain, found by name; true when there was one. */
   private async removeFromKeychain(): Promise<boolean> {
-    const found = await this.o.runner.run('security', [
+    const found = await this.o.runner.run(this.program('security'), [
       'find-certificate',
       '-a',
       '-c',

@@ -62,8 +62,7 @@ function throwAwayStore() {
   writeFileSync(conf, '');
   const local = d('local');
   const etc = d('etc-certs');
-  const updateCommand = [
-    'update-ca-certificates',
+  const updateArgs = [
     '--certsconf',
     conf,
     '--certsdir',
@@ -75,7 +74,7 @@ function throwAwayStore() {
     '--hooksdir',
     d('hooks'),
   ];
-  return { local, bundle: join(etc, 'ca-certificates.crt'), updateCommand };
+  return { local, bundle: join(etc, 'ca-certificates.crt'), updateArgs };
 }
 
 describe("accepting only Dusty's CA", () => {
@@ -125,7 +124,7 @@ describe('trusting in a throw-away store', () => {
         platform: 'linux',
         runner: new ExecRunner(),
         localCertsDir: store.local,
-        updateCommand: store.updateCommand,
+        updateArgs: store.updateArgs,
         keychain: '/nonexistent',
         nssHomes: [home],
       });
@@ -155,4 +154,105 @@ describe('trusting in a throw-away store', () => {
         ).not.toContain('dusty-local-ca');
     },
   );
+});
+
+describe('the programs trust.* runs: from the fixed table only, each checked', () => {
+  /**
+   * A root-owned folder of programs that note their name in a log, then run
+   * the real one; a program of the same name on PATH is a decoy that must not run.
+   */
+  function programsFolder() {
+    const bin = join(dir, 'bin');
+    const decoys = join(dir, 'decoys');
+    mkdirSync(bin, { mode: 0o755 });
+    mkdirSync(decoys, { mode: 0o755 });
+    const log = join(dir, 'ran.log');
+    writeFileSync(log, '');
+    const real = {
+      'update-ca-certificates': '/usr/sbin/update-ca-certificates',
+      certutil: findExecutable('certutil') ?? '/nonexistent/certutil',
+      mkdir: '/usr/bin/mkdir',
+    };
+    const table: Record<string, string[]> = {};
+    for (const [name, path] of Object.entries(real)) {
+      const file = join(bin, name);
+      writeFileSync(file, `#!/bin/sh\necho ${name} >> ${log}\nexec ${path} "$@"\n`, {
+        mode: 0o755,
+      });
+      writeFileSync(join(decoys, name), `#!/bin/sh\necho decoy ${name} >> ${log}\nexit 1\n`, {
+        mode: 0o755,
+      });
+      table[name] = [file];
+    }
+    const ran = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    return { bin, decoys, table, ran };
+  }
+
+  async function storeWith(table: Record<string, string[]>, decoys?: string) {
+    const paths = tlsPaths(join(dir, 'home-dusty'));
+    const ca = await createCa(paths, hostSuffixes([]));
+    const store = throwAwayStore();
+    const home = join(dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const env = decoys ? { ...process.env, PATH: `${decoys}:${process.env.PATH}` } : process.env;
+    const trust = new TrustStore({
+      platform: 'linux',
+      runner: new ExecRunner(env),
+      localCertsDir: store.local,
+      updateArgs: store.updateArgs,
+      keychain: '/nonexistent',
+      nssHomes: [home],
+      programs: { table },
+    });
+    return { ca, store, trust };
+  }
+
+  it('runs update-ca-certificates, mkdir and certutil from the table, never from PATH', async () => {
+    const p = programsFolder();
+    const { ca, store, trust } = await storeWith(p.table, p.decoys);
+    const installed = await trust.install(ca.pem);
+    expect(readFileSync(store.bundle, 'utf8')).toContain(ca.pem.split('\n')[1]);
+    expect(p.ran()).toContain('update-ca-certificates');
+    if (findExecutable('certutil')) {
+      expect(p.ran()).toEqual(expect.arrayContaining(['mkdir', 'certutil']));
+      expect(installed.stores).toContain(join(dir, 'home', '.pki', 'nssdb'));
+    }
+    expect(p.ran().filter((r) => r.startsWith('decoy'))).toEqual([]);
+    await trust.remove();
+    expect(p.ran().filter((r) => r === 'update-ca-certificates').length).toBe(2);
+    expect(p.ran().filter((r) => r.startsWith('decoy'))).toEqual([]);
+  });
+
+  it('refuses a program others could change, before changing anything', async () => {
+    const p = programsFolder();
+    execFileSync('chmod', ['0777', p.table['update-ca-certificates']![0]!]);
+    const { ca, store, trust } = await storeWith(p.table);
+    await expect(trust.install(ca.pem)).rejects.toThrow(
+      /refusing to run .*update-ca-certificates as root: .*writable by group or others/,
+    );
+    expect(existsSync(join(store.local, 'dusty-local-ca.crt'))).toBe(false);
+    // Installed by hand, it stays where it is rather than leave the bundle stale.
+    writeFileSync(join(store.local, 'dusty-local-ca.crt'), ca.pem);
+    await expect(trust.remove()).rejects.toThrow(/refusing to run/);
+    expect(existsSync(join(store.local, 'dusty-local-ca.crt'))).toBe(true);
+    expect(p.ran()).toEqual([]);
+  });
+
+  it('says where it looked when a program is not in the table, and skips profiles without certutil', async () => {
+    const { ca, trust } = await storeWith({});
+    await expect(trust.install(ca.pem)).rejects.toThrow(
+      /update-ca-certificates is not installed \(looked at no path on this platform\)/,
+    );
+    const p = programsFolder();
+    const { table } = p;
+    const noCertutil = { 'update-ca-certificates': table['update-ca-certificates']! };
+    const second = await storeWith(noCertutil);
+    const installed = await second.trust.install(second.ca.pem);
+    expect(installed.skipped.join()).toMatch(/certutil is not installed/);
+    execFileSync('chmod', ['0777', table.certutil![0]!]);
+    const third = await storeWith(table);
+    const again = await third.trust.install(third.ca.pem);
+    expect(again.skipped.join()).toMatch(/browser profiles: refusing to run .*certutil/);
+    expect(p.ran()).not.toContain('certutil');
+  });
 });
