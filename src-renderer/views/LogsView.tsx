@@ -15,10 +15,11 @@ import {
   useSyncExternalStore,
 } from 'react';
 import type { LogLine } from '../../src-shared/api/contract.js';
-import { api, call, CallError } from '../api.js';
+import { api, call } from '../api.js';
 import { parseAnsi, type Span } from '../ansi.js';
 import { LogBuffer } from '../log-buffer.js';
 import { setState, useStore } from '../store.js';
+import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
 
 const LINE_H = 18;
 /**
@@ -93,24 +94,14 @@ const PALETTE = [
   '#9b87f5',
 ];
 
-export function LogsView({ visible }: { visible: boolean }) {
+/** One subscription for the chosen containers; chunks are counted as they arrive and drawn once a frame. */
+function useLogSubscription(names: string[], feed: LogFeed) {
   const containers = useStore((s) => s.containers);
-  const names = useStore((s) => s.logNames);
-  const feed = useMemo(() => new LogFeed(), []);
-  const buffer = feed.buffer;
-  useSyncExternalStore(feed.subscribeSlow, feed.getSlowVersion);
+  const [resub, setResub] = useState(0);
   const [subId, setSubId] = useState<string | null>(null);
   const [ended, setEnded] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [paused, setPaused] = useState(false);
-  const [timestamps, setTimestamps] = useState(false);
-  const [search, setSearch] = useState('');
-  const [onlyMatching, setOnlyMatching] = useState(false);
-  const [cursor, setCursor] = useState(-1);
-  const [resub, setResub] = useState(0);
+  const { error, setError } = useErrorBanner();
   const subRef = useRef<string | null>(null);
-
-  // One subscription for the chosen containers; chunks are counted as they arrive and drawn once a frame.
   useEffect(() => {
     if (!names.length) return;
     let cancelled = false;
@@ -119,7 +110,7 @@ export function LogsView({ visible }: { visible: boolean }) {
     setError(null);
     const offChunk = api.on('logs:chunk', (p) => {
       if (p.id !== subRef.current) return;
-      buffer.push(p.lines, p.dropped ?? 0);
+      feed.buffer.push(p.lines, p.dropped ?? 0);
       feed.changed();
     });
     const offEnd = api.on('stream:end', (p) => {
@@ -135,7 +126,7 @@ export function LogsView({ visible }: { visible: boolean }) {
         }
       })
       .catch((e: unknown) => {
-        if (!cancelled) setError(e instanceof CallError ? e.message : String(e));
+        if (!cancelled) setError(e);
       });
     return () => {
       cancelled = true;
@@ -144,7 +135,7 @@ export function LogsView({ visible }: { visible: boolean }) {
       offEnd();
       if (id) void api.call('stream:unsubscribe', { id });
     };
-  }, [names, buffer, feed, resub]);
+  }, [names, feed, resub]);
 
   // A followed container that comes back is followed again.
   const allRunning =
@@ -153,6 +144,101 @@ export function LogsView({ visible }: { visible: boolean }) {
   useEffect(() => {
     if ((ended || error) && allRunning) setResub((n) => n + 1);
   }, [ended, error, allRunning]);
+  return { subId, ended, error };
+}
+
+/** A checkbox per container that exists, in the colour its lines are drawn in. */
+function FollowChips({
+  names,
+  colors,
+  onToggle,
+}: {
+  names: string[];
+  colors: Map<string, string>;
+  onToggle: (name: string) => void;
+}) {
+  const containers = useStore((s) => s.containers);
+  return (
+    <fieldset className="follow" aria-label="Containers to follow">
+      {containers
+        .filter((c) => c.id)
+        .map((c) => (
+          <label key={c.name} className="chip-check" style={{ borderColor: colors.get(c.name) }}>
+            <input
+              type="checkbox"
+              checked={names.includes(c.name)}
+              onChange={() => onToggle(c.name)}
+              aria-label={`Follow ${c.name}`}
+            />
+            {c.name}
+          </label>
+        ))}
+    </fieldset>
+  );
+}
+
+/** Search with previous/next match, and whether to show only the matching lines. */
+function SearchTools(p: {
+  search: string;
+  onSearch: (value: string) => void;
+  matchCount: number;
+  onJump: (dir: 1 | -1) => void;
+  onlyMatching: boolean;
+  onOnlyMatching: (on: boolean) => void;
+}) {
+  return (
+    <>
+      <input
+        type="search"
+        aria-label="Search logs"
+        placeholder="Search"
+        value={p.search}
+        onChange={(e) => p.onSearch(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && p.onJump(e.shiftKey ? -1 : 1)}
+      />
+      <button aria-label="Previous match" disabled={!p.matchCount} onClick={() => p.onJump(-1)}>
+        ↑
+      </button>
+      <button aria-label="Next match" disabled={!p.matchCount} onClick={() => p.onJump(1)}>
+        ↓
+      </button>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={p.onlyMatching}
+          onChange={(e) => p.onOnlyMatching(e.target.checked)}
+        />
+        Only matching lines
+      </label>
+    </>
+  );
+}
+
+/** The line above the logs: how many lines came, were skipped and match, and the stream's state. */
+function logStatus(
+  following: number,
+  buffer: LogBuffer,
+  matching: number | null,
+  st: { paused: boolean; ended: boolean; subId: string | null },
+): string {
+  if (!following) return 'Choose containers to follow.';
+  const skipped = buffer.dropped ? `, ${buffer.dropped.toLocaleString()} skipped to keep up` : '';
+  const matches = matching !== null ? `, ${matching.toLocaleString()} matching` : '';
+  const state = `${st.paused ? ' — paused' : ''}${st.ended ? ' — the container stopped' : ''}${st.subId ? '' : ' — connecting'}`;
+  return `${buffer.total.toLocaleString()} lines received${skipped}${matches}${state}`;
+}
+
+export function LogsView({ visible }: { visible: boolean }) {
+  const names = useStore((s) => s.logNames);
+  const feed = useMemo(() => new LogFeed(), []);
+  const buffer = feed.buffer;
+  useSyncExternalStore(feed.subscribeSlow, feed.getSlowVersion);
+  const [paused, setPaused] = useState(false);
+  const [timestamps, setTimestamps] = useState(false);
+  const [search, setSearch] = useState('');
+  const [onlyMatching, setOnlyMatching] = useState(false);
+  const [cursor, setCursor] = useState(-1);
+  const { subId, ended, error } = useLogSubscription(names, feed);
 
   buffer.setFilter(search);
   // Hidden: keep counting, draw nothing.
@@ -184,52 +270,20 @@ export function LogsView({ visible }: { visible: boolean }) {
     <div className="logs-view">
       <div className="view-head">
         <h2>Logs</h2>
-        <fieldset className="follow" aria-label="Containers to follow">
-          {containers
-            .filter((c) => c.id)
-            .map((c) => (
-              <label
-                key={c.name}
-                className="chip-check"
-                style={{ borderColor: colors.get(c.name) }}
-              >
-                <input
-                  type="checkbox"
-                  checked={names.includes(c.name)}
-                  onChange={() => toggleName(c.name)}
-                  aria-label={`Follow ${c.name}`}
-                />
-                {c.name}
-              </label>
-            ))}
-        </fieldset>
+        <FollowChips names={names} colors={colors} onToggle={toggleName} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Log tools">
-        <input
-          type="search"
-          aria-label="Search logs"
-          placeholder="Search"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.target.value);
+        <SearchTools
+          search={search}
+          onSearch={(v) => {
+            setSearch(v);
             setCursor(-1);
           }}
-          onKeyDown={(e) => e.key === 'Enter' && jump(e.shiftKey ? -1 : 1)}
+          matchCount={matchCount}
+          onJump={jump}
+          onlyMatching={onlyMatching}
+          onOnlyMatching={setOnlyMatching}
         />
-        <button aria-label="Previous match" disabled={!matchCount} onClick={() => jump(-1)}>
-          ↑
-        </button>
-        <button aria-label="Next match" disabled={!matchCount} onClick={() => jump(1)}>
-          ↓
-        </button>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={onlyMatching}
-            onChange={(e) => setOnlyMatching(e.target.checked)}
-          />
-          Only matching lines
-        </label>
         <label className="check">
           <input
             type="checkbox"
@@ -253,17 +307,9 @@ export function LogsView({ visible }: { visible: boolean }) {
         </button>
       </div>
       <p className="log-status muted" role="status">
-        {names.length === 0
-          ? 'Choose containers to follow.'
-          : `${buffer.total.toLocaleString()} lines received${buffer.dropped ? `, ${buffer.dropped.toLocaleString()} skipped to keep up` : ''}${
-              search ? `, ${matchCount.toLocaleString()} matching` : ''
-            }${paused ? ' — paused' : ''}${ended ? ' — the container stopped' : ''}${subId ? '' : ' — connecting'}`}
+        {logStatus(names.length, buffer, search ? matchCount : null, { paused, ended, subId })}
       </p>
-      {error && (
-        <div className="banner error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorBanner error={error} />
       <LogLines
         feed={feed}
         paused={paused}
