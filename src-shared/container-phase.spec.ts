@@ -43,7 +43,8 @@ describe('containerPhase', () => {
   it('reads Compose v1 and v2 progress words', () => {
     expect(containerPhase({ state: 'Creating', operation: 'up' })).toBe('creating');
     expect(containerPhase({ state: 'recreate', operation: 'up' })).toBe('creating');
-    expect(containerPhase({ state: 'created', operation: 'up' })).toBe('starting');
+    expect(containerPhase({ state: 'created', operation: 'up' })).toBe('created');
+    expect(phaseRuns('created')).toBe(false);
     // Compose's "Started" comes before the app answers, which `up` still waits for.
     expect(containerPhase({ state: 'Started', operation: 'up' })).toBe('starting');
     expect(containerPhase({ state: 'started' })).toBe('running');

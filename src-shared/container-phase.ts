@@ -12,7 +12,9 @@ export type ContainerPhase =
   /** An operation will get to it; nothing was done yet. */
   | 'waiting'
   | 'creating'
-  /** Created or started, not yet answering its healthcheck (or Dusty still waits for it). */
+  /** Created, its process not started yet (during `up`, about to be; otherwise stuck). */
+  | 'created'
+  /** Its process runs, not yet answering its healthcheck (or `up` still waits for it). */
   | 'starting'
   | 'running'
   /** Running, with a failing healthcheck. */
@@ -54,8 +56,8 @@ const WORDS: Record<string, ContainerPhase> = {
   creating: 'creating',
   recreate: 'creating',
   recreating: 'creating',
-  recreated: 'starting',
-  created: 'starting',
+  recreated: 'created',
+  created: 'created',
   starting: 'starting',
   start: 'starting',
   started: 'running',
@@ -94,6 +96,7 @@ const LOOK: Record<ContainerPhase, { label: string; tone: PhaseTone }> = {
   'not-created': { label: 'not created', tone: 'stopped' },
   waiting: { label: 'waiting', tone: 'stopped' },
   creating: { label: 'creating', tone: 'starting' },
+  created: { label: 'created', tone: 'starting' },
   starting: { label: 'starting', tone: 'starting' },
   running: { label: 'running', tone: 'running' },
   unhealthy: { label: 'unhealthy', tone: 'failed' },

@@ -76,6 +76,10 @@ describe('classifyHealth', () => {
       classifyHealth({ containers: [c('web', 'running', 'starting'), c('api')], urls: [] }),
     ).toMatchObject({ level: 'amber', summary: 'web is starting' });
     expect(classifyHealth({ containers: [c('web', 'restarting')], urls: [] }).level).toBe('amber');
+    // A created container's process has not started: starting, not running.
+    expect(classifyHealth({ containers: [c('web', 'created'), c('api')], urls: [] })).toMatchObject(
+      { level: 'amber', summary: 'web is starting' },
+    );
   });
 
   it('is amber until every URL has answered once', () => {

@@ -3,6 +3,7 @@
  * tray icon, the dashboard's header and `dusty status`, decided by one pure
  * function so the three never disagree.
  */
+import { containerPhase, phaseExists, phaseRuns, type ContainerPhase } from './container-phase.js';
 
 /** What one URL answered when it was last probed through the router. */
 export interface UrlCheck {
@@ -53,8 +54,11 @@ export interface HealthInput {
   stoppedOnPurpose?: ReadonlySet<string> | undefined;
 }
 
-const DOWN = new Set(['exited', 'dead']);
-const STARTING = new Set(['created', 'restarting']);
+/** Each container's phase, from the one classifier the dashboard, the tray and `status` share. */
+const phaseOf = (c: HealthContainer): ContainerPhase =>
+  containerPhase({ state: c.state, health: c.health });
+const DOWN = new Set<ContainerPhase>(['exited', 'dead']);
+const STARTING = new Set<ContainerPhase>(['creating', 'created', 'starting', 'restarting']);
 
 const list = (names: string[]) =>
   names.length <= 1
@@ -66,12 +70,12 @@ export function classifyHealth(input: HealthInput): OverallHealth {
   const purpose = input.stoppedOnPurpose ?? new Set<string>();
   // Libs have no container of their own.
   const cs = input.containers.filter((c) => c.kind !== 'lib');
-  const exists = cs.filter((c) => c.state !== 'not created');
-  const running = cs.filter((c) => c.state === 'running');
+  const exists = cs.filter((c) => phaseExists(phaseOf(c)));
+  const running = cs.filter((c) => phaseRuns(phaseOf(c)));
   const op = input.operation?.status === 'running' ? input.operation : null;
 
-  const died = exists.filter((c) => DOWN.has(c.state) && !purpose.has(c.name));
-  const unhealthy = running.filter((c) => c.health === 'unhealthy');
+  const died = exists.filter((c) => DOWN.has(phaseOf(c)) && !purpose.has(c.name));
+  const unhealthy = running.filter((c) => phaseOf(c) === 'unhealthy');
   const runningApps = new Set(running.map((c) => c.name));
   const failing = input.urls.filter((u) => !u.ok && runningApps.has(u.app));
   const broken = [
@@ -92,9 +96,7 @@ export function classifyHealth(input: HealthInput): OverallHealth {
     return { level: 'red', summary: parts.join('; '), broken };
   }
   if (op) return { level: 'amber', summary: `${op.kind} in progress`, broken: [] };
-  const starting = cs.filter(
-    (c) => STARTING.has(c.state) || (c.state === 'running' && c.health === 'starting'),
-  );
+  const starting = cs.filter((c) => STARTING.has(phaseOf(c)));
   if (starting.length)
     return {
       level: 'amber',
@@ -105,11 +107,11 @@ export function classifyHealth(input: HealthInput): OverallHealth {
   const probed = new Set(input.urls.map((u) => u.url));
   const unprobed = (input.expectedUrls ?? []).filter((u) => !probed.has(u));
   if (unprobed.length) return { level: 'amber', summary: `checking ${list(unprobed)}`, broken: [] };
-  const notRunning = cs.filter((c) => c.state !== 'running');
+  const notRunning = cs.filter((c) => !phaseRuns(phaseOf(c)));
   if (notRunning.length)
     return {
       level: 'amber',
-      summary: `${running.length} of ${cs.length} running; ${list(notRunning.map((c) => c.name))} ${notRunning.length === 1 ? 'is' : 'are'} ${notRunning.every((c) => c.state === 'not created') ? 'not created' : 'stopped'}`,
+      summary: `${running.length} of ${cs.length} running; ${list(notRunning.map((c) => c.name))} ${notRunning.length === 1 ? 'is' : 'are'} ${notRunning.every((c) => !phaseExists(phaseOf(c))) ? 'not created' : 'stopped'}`,
       broken: [],
     };
   const n = running.length;
