@@ -3,6 +3,7 @@
  * `dusty ui` server and the real Docker engine: bundles, Up, containers from
  * engine events, logs, terminals, failures, and the server's doorway checks.
  */
+import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -214,6 +215,28 @@ describe('running the demo from the dashboard', () => {
     await dash.page.getByRole('checkbox', { name: 'Only matching lines' }).uncheck();
     await dash.screenshot(join(ARTIFACTS, 'dashboard-logs.png'));
     await dash.logs.search().fill('');
+  });
+
+  it('counts the lines it shows, the backlog included', async () => {
+    // Following again starts from the backlog alone: nothing new is printed.
+    await dash.logs.follow('web').uncheck();
+    await dash.logs.follow('web').check();
+    await dash.logs.lines().getByText('hello from e2e 3').waitFor({ timeout: 10_000 });
+    // Both streams, as the view shows them.
+    const id = containerId(PROJECT, 'web');
+    const backlog = execFileSync('sh', ['-c', `docker logs --tail 500 ${id} 2>&1`], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean).length;
+    expect(backlog).toBeGreaterThanOrEqual(3);
+    // The counter follows the lines without any other change on the page.
+    await expect
+      .poll(() => dash.page.getByRole('status').filter({ hasText: 'lines received' }).innerText(), {
+        timeout: 3000,
+      })
+      .toBe(`${backlog} lines received`);
+    expect(await dash.logs.received()).toBe(backlog);
   });
 
   it('opens a terminal in a container and runs a command in it', async () => {
