@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Project } from '../src-main/engine/project.js';
 import { describeRepos, matchReposInDir, reposOfSpecs } from '../src-main/engine/repos/repos.js';
 import { loadSpecs } from '../src-main/engine/specs/load.js';
 import { StateStore } from '../src-main/engine/state/store.js';
+import { openDusty } from '../src-main/service/index.js';
 import { runUi, type RunningUi } from '../src-main/web/ui.js';
 import { DashboardPage } from './pages/dashboard-page.js';
 import {
@@ -69,7 +69,7 @@ beforeAll(async () => {
   ))
     await store.setRepoOverride(repo, path);
   const staticDir = buildDashboard(join(env.dir, 'renderer'));
-  ui = await runUi(new Project(store), { staticDir });
+  ui = await runUi(openDusty(), { staticDir });
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launchPersistentContext(mkdtempSync(join(env.dir, 'chromium-')), {
     executablePath: '/usr/bin/chromium',

@@ -4,6 +4,7 @@
  * from the page's URL), reconnecting when it drops.
  */
 import type {
+  ApiError,
   CallInput,
   CallName,
   CallOutput,
@@ -150,7 +151,7 @@ export const api: Api = createApi();
 
 /** Calls and unwraps: resolves with the value or rejects with the `ApiError` as an Error carrying it. */
 export class CallError extends Error {
-  constructor(readonly error: { code: string; message: string; detail?: unknown }) {
+  constructor(readonly error: ApiError) {
     super(error.message);
   }
 }

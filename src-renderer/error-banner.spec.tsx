@@ -40,7 +40,7 @@ describe('the error banner every view uses', () => {
 
   it('shows a container that did not start with its reason and last log lines', () => {
     const error = {
-      code: 'container-failed',
+      code: 'container-failed' as const,
       message: 'web did not start: it exited with code 1',
       detail: { container: 'web', reason: 'it exited with code 1', logs: ['boom', 'bye'] },
     };

@@ -19,14 +19,9 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CALL, IPC_EVENT, type BundleInfo } from '../../src-shared/api/contract.js';
-import { createDocker } from '../engine/docker/client.js';
-import { Platform } from '../engine/platform.js';
-import { Project } from '../engine/project.js';
-import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
-import { defaultDustyHome, StateStore } from '../engine/state/store.js';
 import { ApiService, type ApiClient } from '../service/api-service.js';
+import { openDusty } from '../service/index.js';
 import { appRoot, rendererDir } from '../paths.js';
-import { dustyVersion } from '../version.js';
 import { offerHelperOnce, type HelperInstaller } from './helper-offer.js';
 import { sudoHelperInstaller } from './helper-installer.js';
 import {
@@ -57,19 +52,10 @@ async function start() {
   await app.whenReady();
   if (process.platform === 'darwin') app.dock?.hide();
 
-  const home = defaultDustyHome();
-  const docker = createDocker();
-  const project = new Project(new StateStore(home));
-  const service = new ApiService({
-    project,
-    docker,
-    applyHosts: hostsApplier(),
-    ensureEngine: engineEnsurer(docker, undefined, project.store),
-    unsharedFolders: async (repos) => (await Platform.create(project.store)).unsharedMessage(repos),
-    exportRepos: async (repos) => (await Platform.create(project.store)).exportRepos(repos),
-    shell: 'electron',
-    version: dustyVersion(),
-  });
+  // The same Dusty as the CLI's: Up starts the configured provider and exports repos.
+  const dusty = openDusty(process.env, { name: 'menubar' });
+  const home = dusty.ctx.store.home;
+  const service = new ApiService({ dusty, shell: 'electron' });
   const installer: HelperInstaller = sudoHelperInstaller();
 
   const state: TrayState = {

@@ -12,7 +12,7 @@ export async function confirm(
   refusal = `${question.replace(/\?$/, '')}: not confirmed; nothing was changed. Run it on a terminal to be asked, or add --yes.`,
 ): Promise<boolean> {
   if (yes) return true;
-  if (!process.stdin.isTTY) throw new DustyError(refusal, [], 'not-confirmed');
+  if (!process.stdin.isTTY) throw new DustyError('not-confirmed', refusal);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);

@@ -1,20 +1,13 @@
-import { Platform } from '../engine/platform.js';
-import { Project } from '../engine/project.js';
-import { defaultDustyHome, StateStore } from '../engine/state/store.js';
+/** The CLI's one Dusty, built once per command from the environment. */
+import { openDusty, type Dusty } from '../service/index.js';
+import { dim } from './output.js';
 
-let project: Project | undefined;
-let platform: Promise<Platform> | undefined;
+let dusty: Dusty | undefined;
 
-/** The person's platform (engine provider), created once per command. */
-export function getPlatform(): Promise<Platform> {
-  platform ??= Platform.create(getProject().store);
-  return platform;
-}
-
-/** The person's project, built once per command from DUSTY_HOME. */
-export function getProject(): Project {
-  project ??= new Project(new StateStore(defaultDustyHome()), async () =>
-    (await getPlatform()).facts(),
-  );
-  return project;
+export function getDusty(): Dusty {
+  dusty ??= openDusty(process.env, {
+    name: 'terminal',
+    onWait: (m) => console.error(dim(`${m}…`)),
+  });
+  return dusty;
 }

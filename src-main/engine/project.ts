@@ -3,8 +3,11 @@
  * the compiled documents. Every surface (CLI, web server, Electron shell)
  * goes through this.
  */
+import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { ErrorCode, ErrorDetail } from '../../src-shared/errors.js';
 import type { Problem } from '../../src-shared/specs/schema.js';
 import {
   compile,
@@ -27,15 +30,35 @@ import { reachOf, scopeValidation, type ValidationResult } from './specs/validat
 import { writeFileAtomic } from './state/files.js';
 import type { StateStore } from './state/store.js';
 
-/** An error whose message is written for the person, with the problems that caused it. */
+/**
+ * An error written for the person: a stable code from src-shared's union,
+ * the sentence, and structured facts (spec problems, a failed container).
+ */
 export class DustyError extends Error {
   constructor(
+    readonly code: ErrorCode,
     message: string,
-    readonly problems: Problem[] = [],
-    readonly code = 'dusty',
+    readonly detail: ErrorDetail = {},
   ) {
     super(message);
   }
+
+  /** The spec problems behind it, if any. */
+  get problems(): Problem[] {
+    return this.detail.problems ?? [];
+  }
+}
+
+/**
+ * The one rule for a `specs_repo` value: a path (./x, /x, ~/x, or a folder
+ * that exists) is a local specs repo, made absolute; anything else is a git
+ * URL Dusty clones, returned as it is.
+ */
+export function normalizeSpecsRepo(value: string, cwd = process.cwd()): string {
+  if (!value) return value;
+  if (/^[./~]/.test(value) || existsSync(resolve(cwd, value)))
+    return resolve(cwd, value.replace(/^~(?=\/|$)/, homedir()));
+  return value;
 }
 
 export interface CompiledProject {
@@ -59,11 +82,11 @@ export class Project {
     const { specs_repo } = await this.store.config();
     if (!specs_repo)
       throw new DustyError(
-        'no specs repo is configured: run `dusty config set specs_repo PATH_OR_GIT_URL`',
-        [],
         'no-specs-repo',
+        'no specs repo is configured: run `dusty config set specs_repo PATH_OR_GIT_URL`',
       );
-    if (isAbsolute(specs_repo) || specs_repo.startsWith('.')) return resolve(specs_repo);
+    const local = normalizeSpecsRepo(specs_repo);
+    if (isAbsolute(local)) return local;
     const path = join(this.store.home, 'specs', managedFolder(specs_repo));
     const ok = await access(join(path, '.git')).then(
       () => true,
@@ -97,11 +120,9 @@ export class Project {
     const known = active.filter((b) => b in full.specs.bundles);
     const validation = scopeValidation(full, reachOf(full.specs, { bundles: known }));
     if (!validation.ok)
-      throw new DustyError(
-        'the specs are invalid; nothing was changed',
-        validation.problems.filter((p) => p.severity === 'error'),
-        'invalid-specs',
-      );
+      throw new DustyError('invalid-specs', 'the specs are invalid; nothing was changed', {
+        problems: validation.problems.filter((p) => p.severity === 'error'),
+      });
     const [config, env, overrides, setAssets, platform] = await Promise.all([
       this.store.config(),
       this.store.envOverrides(),

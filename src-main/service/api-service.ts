@@ -6,9 +6,6 @@
  * client that subscribed.
  */
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type Docker from 'dockerode';
 import {
   callInputs,
   fail,
@@ -32,32 +29,21 @@ import {
   type ScriptInfo,
   type SettingsInfo,
 } from '../../src-shared/api/contract.js';
-import { CONFIG_DESCRIPTIONS, parseConfigValue } from '../../src-shared/config.js';
-import { computeClosure, type ContainerPlan } from '../engine/compiler/index.js';
-import { shQuote } from '../engine/compiler/start-script.js';
+import { CONFIG_DESCRIPTIONS } from '../../src-shared/config.js';
 import { explainEngineError } from '../engine/docker/client.js';
-import { describeEngine, forgetEngineFacts } from '../engine/docker/engine-info.js';
-import { ExecRunner } from '../platform/command-runner.js';
 import { projectName } from '../engine/docker/compose-runner.js';
-import { DustyError, type Project } from '../engine/project.js';
-import { syncStatus } from '../engine/remote/remote-up.js';
-import { describeRepos, reposOfSpecs } from '../engine/repos/repos.js';
-import { restart, scriptText, stop } from '../engine/runtime/ops.js';
+import { DustyError } from '../engine/project.js';
 import {
   OperationCancelled,
-  OpLock,
-  publishUpEvent,
-  runLocked,
   watchOperations,
   type FrontDoor,
-  type OpHandle,
-  type OpName,
   type OpProgress,
 } from '../engine/ops-lock/index.js';
-import { openShell } from '../engine/runtime/shell.js';
-import { up, type UpDeps, type UpEvent } from '../engine/runtime/up.js';
+import type { UpEvent } from '../engine/runtime/up.js';
+import type { ContainerPlan } from '../engine/compiler/index.js';
 import { ContainerWatcher } from './container-watcher.js';
 import { HealthMonitor } from './health-monitor.js';
+import { forDoor, type Dusty } from './index.js';
 import { followLogs, type LogFollower } from './log-stream.js';
 import { containerRows, noticeForEvent, toApiError } from './rows.js';
 import { TerminalSession, type TerminalSink } from './terminals.js';
@@ -70,14 +56,8 @@ export interface ApiClient {
 }
 
 export interface ApiServiceDeps {
-  project: Project;
-  docker: Docker;
-  applyHosts: UpDeps['applyHosts'];
-  ensureEngine: UpDeps['ensureEngine'];
-  unsharedFolders?: UpDeps['unsharedFolders'];
-  exportRepos?: UpDeps['exportRepos'];
+  dusty: Dusty;
   shell: 'electron' | 'web';
-  version: string;
 }
 
 type Handlers = {
@@ -118,7 +98,8 @@ export class ApiService {
   private operation: OperationState | null = null;
   /** The last operation this process ran (the shown one may be another process's). */
   private ownOperation: OperationState | null = null;
-  private readonly lock: OpLock;
+  /** The use cases, run for this front door (dashboard or menubar). */
+  private readonly dusty: Dusty;
   private stopWatchingOps: (() => void) | undefined;
   private readonly externalIds = new Map<string, number>();
   private opSeq = 0;
@@ -128,9 +109,9 @@ export class ApiService {
   rows: ContainerRow[] = [];
 
   constructor(private readonly deps: ApiServiceDeps) {
-    this.lock = new OpLock(deps.project.store.home);
+    this.dusty = forDoor(deps.dusty, { name: this.door });
     this.watcher = new ContainerWatcher({
-      docker: deps.docker,
+      docker: this.dusty.ctx.docker,
       onChange: () => this.publishRows(),
       onEvent: (ev) => {
         this.health.engineEvent(ev);
@@ -139,7 +120,7 @@ export class ApiService {
       },
     });
     this.health = new HealthMonitor({
-      docker: deps.docker,
+      docker: this.dusty.ctx.docker,
       address: () => this.address,
       rows: () => this.rows,
       operation: () => this.operation,
@@ -158,7 +139,7 @@ export class ApiService {
     await this.watcher.start();
     await this.health.start();
     // Operations started by another process (a terminal, the other front door) show here too.
-    this.stopWatchingOps = watchOperations(this.lock, (p) => this.onExternalOperation(p));
+    this.stopWatchingOps = watchOperations(this.dusty.ctx.lock, (p) => this.onExternalOperation(p));
   }
 
   /** Closes every stream and stops following engine events. */
@@ -234,38 +215,19 @@ export class ApiService {
 
   /** The bundles with what each would start. */
   async bundles(): Promise<BundleInfo[]> {
-    const { project } = this.deps;
-    const [{ specs }, active] = await Promise.all([
-      project.validate(),
-      project.store.activeBundles(),
-    ]);
-    return Object.values(specs.bundles).map((b) => ({
+    // The dashboard shows what each bundle brings, through `depends`.
+    return (await this.dusty.bundles.list()).map((b) => ({
       name: b.name,
-      description: b.spec.description,
-      active: active.includes(b.name),
-      ...computeClosure(specs, [b.name]),
+      description: b.description,
+      active: b.active,
+      ...b.closure,
       file: b.file,
     }));
   }
 
   /** Switches a bundle on or off and tells every viewer. */
   async setBundle(name: string, active: boolean): Promise<BundleInfo[]> {
-    const { project } = this.deps;
-    const [{ specs }, current] = await Promise.all([
-      project.validate(),
-      project.store.activeBundles(),
-    ]);
-    if (!(name in specs.bundles))
-      throw new DustyError(
-        `unknown bundle "${name}"; known bundles: ${Object.keys(specs.bundles).join(', ') || 'none'}`,
-        [],
-        'unknown-bundle',
-      );
-    await this.locked('bundles', () =>
-      project.store.setActiveBundles(
-        active ? [...current, name] : current.filter((b) => b !== name),
-      ),
-    );
+    await this.dusty.bundles.set([name], active);
     const list = await this.bundles();
     this.broadcast('bundles:changed', list);
     for (const fn of this.listeners.bundles) fn(list);
@@ -277,27 +239,16 @@ export class ApiService {
   startUp(opts: { pull?: boolean | undefined; recreate?: boolean | undefined } = {}): {
     operation: number;
   } {
-    return this.runOperation('up', async (op, handle) => {
+    return this.runOperation('up', async (op) => {
       await this.refreshPlan();
       op.containers = this.plan.map((p) => ({ name: p.name, state: 'waiting' }));
-      const result = await up(
-        {
-          project: this.deps.project,
-          docker: this.deps.docker,
-          applyHosts: this.deps.applyHosts,
-          ensureEngine: this.deps.ensureEngine,
-          ...(this.deps.unsharedFolders ? { unsharedFolders: this.deps.unsharedFolders } : {}),
-          ...(this.deps.exportRepos ? { exportRepos: this.deps.exportRepos } : {}),
-          control: handle,
-        },
+      const result = await this.dusty.stack.up(
         {
           ...(opts.pull !== undefined ? { pull: opts.pull } : {}),
           ...(opts.recreate ? { recreate: true } : {}),
         },
-        (e) => {
-          this.onUpEvent(op, e);
-          publishUpEvent(handle, e);
-        },
+        (e) => this.onUpEvent(op, e),
+        this.opHooks(op),
       );
       op.urls = result.urls;
       op.timeline = result.timeline;
@@ -309,51 +260,42 @@ export class ApiService {
 
   /** Stops everything (or the named containers) in the background. */
   startStop(names: string[] = []): { operation: number } {
-    return this.runOperation('stop', async (op, handle) => {
+    return this.runOperation('stop', async (op) => {
       const targets = names.length
         ? names
         : this.rows.filter((r) => r.state === 'running').map((r) => r.name);
       op.containers = targets.map((name) => ({ name, state: 'stopping' }));
       op.step = 'stopping containers';
       this.scheduleOpEmit(op);
-      const done = await stop(
-        this.deps.project,
-        this.deps.docker,
-        names,
-        false,
-        (pid, running) => void handle.trackChild(pid, running),
-      );
+      const done = await this.dusty.stack.stop(names, false, this.opHooks(op));
       op.containers = done.map((name) => ({ name, state: 'exited' }));
       return done.length ? `stopped ${done.join(', ')}` : 'nothing was running';
     });
   }
 
   /** The engine the dashboard's Docker client talks to, as the header and the tray show it. */
-  async engine() {
-    const config = await this.deps.project.store.config();
-    return describeEngine(config.vm_provider, { runner: new ExecRunner() });
+  engine() {
+    return this.dusty.engine.describe();
   }
   /** Starts the engine (its app, VM or service) when it is stopped; what it is afterwards. */
-  async startEngine() {
-    await this.deps.ensureEngine();
-    forgetEngineFacts();
-    return this.engine();
+  startEngine() {
+    return this.dusty.engine.start();
   }
 
   // ------------------------------------------------------------ handlers
 
   private readonly handlers: Handlers = {
     'app:info': async () => ({
-      version: this.deps.version,
+      version: this.dusty.ctx.version,
       project: projectName(),
-      dustyHome: this.deps.project.store.home,
+      dustyHome: this.dusty.ctx.store.home,
       shell: this.deps.shell,
     }),
     'engine:get': () => this.engine(),
     'engine:start': () => this.startEngine(),
     'specs:validate': async () => {
-      const specsPath = await this.deps.project.specsPath();
-      const r = await this.deps.project.validate();
+      const specsPath = await this.dusty.specs.specsPath();
+      const r = await this.dusty.specs.validate();
       return {
         ok: r.ok,
         specsPath,
@@ -379,19 +321,17 @@ export class ApiService {
     'health:get': async () => this.health.state,
     'containers:restart': async ({ name }) => {
       this.expectStop(name);
-      await this.locked('restart', () =>
-        restart(this.deps.project, this.deps.docker, [name], [], () => {}),
-      );
+      await this.dusty.stack.restart([name]);
       return null;
     },
     'containers:stop': async ({ name }) => {
       this.expectStop(name);
-      await this.locked('stop', () => stop(this.deps.project, this.deps.docker, [name], false));
+      await this.dusty.stack.stop([name], false, { cancelRunning: false });
       return null;
     },
     'logs:subscribe': async ({ names, tail }, client) => {
       const id = `logs-${++this.seq}`;
-      const follower = await followLogs(this.deps.docker, {
+      const follower = await followLogs(this.dusty.ctx.docker, {
         names,
         tail,
         onLines: (lines, dropped) => {
@@ -416,8 +356,11 @@ export class ApiService {
       return { id };
     },
     'terminal:open': async ({ name, cols, rows, script }, client) => {
-      const cmd = script ? await this.scriptCommand(name, script.name, script.args) : undefined;
-      const session = await openShell(this.deps.docker, name, { cols, rows }, cmd);
+      const { containers } = this.deps.dusty;
+      const cmd = script
+        ? await containers.scriptCommand(name, script.name, script.args)
+        : undefined;
+      const session = await containers.shell(name, { cols, rows }, cmd);
       const id = `term-${randomUUID()}`;
       const title = script ? `${name}: ${[script.name, ...script.args].join(' ')}` : name;
       // Output flows once the viewer attaches (and gets everything printed so far): no race, no duplicates.
@@ -453,27 +396,16 @@ export class ApiService {
     },
     'repos:list': () => this.repos(),
     'repos:override': async ({ repo, path }) => {
-      await this.checkRepo(repo);
-      const abs = resolve(path);
-      const isDir = await stat(abs).then(
-        (s) => s.isDirectory(),
-        () => false,
-      );
-      if (!isDir) throw new DustyError(`${abs} is not a folder`, [], 'not-a-folder');
-      await this.locked('repos', () => this.deps.project.store.setRepoOverride(repo, abs));
+      await this.dusty.repos.override(repo, path);
       return this.repos();
     },
     'repos:manage': async ({ repo }) => {
-      await this.checkRepo(repo);
-      await this.locked('repos', () => this.deps.project.store.setRepoOverride(repo, undefined));
+      await this.dusty.repos.manage(repo);
       return this.repos();
     },
     'config:get': () => this.settings(),
     'config:set': async ({ key, value }) => {
-      let v = parseConfigValue(key, value);
-      if (key === 'specs_repo' && typeof v === 'string' && (v.startsWith('.') || v.startsWith('/')))
-        v = resolve(v);
-      await this.locked('config', () => this.deps.project.store.setConfig(key, v));
+      await this.dusty.config.set(key, value);
       await this.refreshPlan();
       void this.bundles().then(
         (list) => this.broadcast('bundles:changed', list),
@@ -516,7 +448,7 @@ export class ApiService {
   /** Recompiles the active bundles (quietly: invalid specs keep the last plan). */
   private async refreshPlan(): Promise<void> {
     try {
-      const { output, validation, platform } = await this.deps.project.compile();
+      const { output, validation, platform } = await this.dusty.specs.compile();
       this.plan = output.containers;
       this.address = platform.engineAddress;
       this.scripts = Object.fromEntries(
@@ -542,9 +474,14 @@ export class ApiService {
     this.health.changed();
   }
 
-  /** A short change under the operation lock (bundles, settings, one container). */
-  private locked<T>(op: OpName, work: () => Promise<T>): Promise<T> {
-    return runLocked(this.lock, { op, door: this.door, wait: true }, work);
+  /** How this front door shows an operation waiting for another: as its step. */
+  private opHooks(op: OperationState) {
+    return {
+      onWait: (message: string) => {
+        op.step = message;
+        this.scheduleOpEmit(op);
+      },
+    };
   }
 
   private get door(): FrontDoor {
@@ -553,12 +490,12 @@ export class ApiService {
 
   private runOperation(
     kind: OperationKind,
-    work: (op: OperationState, handle: OpHandle) => Promise<string>,
+    work: (op: OperationState) => Promise<string>,
   ): { operation: number } {
     const own = this.ownOperation;
     // `stop` may overtake this process's own `up`: it cancels it at its next step.
     if (own?.status === 'running' && !(kind === 'stop' && own.kind !== 'stop'))
-      throw new DustyError(`${own.kind} is still running; wait for it to finish`, [], 'busy');
+      throw new DustyError('busy', `${own.kind} is still running; wait for it to finish`);
     const op: OperationState = {
       id: ++this.opSeq,
       kind,
@@ -577,21 +514,8 @@ export class ApiService {
     this.emitOp(op);
     void (async () => {
       try {
-        const summary = await runLocked(
-          this.lock,
-          {
-            op: kind,
-            door: this.door,
-            wait: true,
-            cancelRunning: kind === 'stop',
-            onWait: (message) => {
-              op.step = message;
-              this.scheduleOpEmit(op);
-            },
-            summary: (r) => String(r),
-          },
-          (handle) => work(op, handle),
-        );
+        // The use case takes the operation lock; this only shows it.
+        const summary = await work(op);
         op.status = 'succeeded';
         op.step = summary;
         this.notify({ level: 'info', title: `${kind} finished`, body: summary, at: Date.now() });
@@ -706,8 +630,7 @@ export class ApiService {
 
   private terminal(id: string): TerminalSession {
     const t = this.terminals.get(id);
-    if (!t)
-      throw new DustyError('this terminal session has ended; open a new one', [], 'no-session');
+    if (!t) throw new DustyError('no-session', 'this terminal session has ended; open a new one');
     return t;
   }
 
@@ -718,56 +641,20 @@ export class ApiService {
     };
   }
 
-  private async scriptCommand(app: string, scriptName: string, args: string[]): Promise<string[]> {
-    const { specs } = await this.deps.project.validate();
-    const spec = specs.apps[app];
-    if (!spec) throw new DustyError(`no app is named "${app}"`, [], 'unknown-app');
-    const script = spec.spec.scripts.find((s) => s.name === scriptName);
-    if (!script)
-      throw new DustyError(
-        `${app} has no script "${scriptName}"; its scripts: ${spec.spec.scripts.map((s) => s.name).join(', ') || 'none'}`,
-        [],
-        'unknown-script',
-      );
-    const workdir = spec.spec.repo && spec.spec.mount ? spec.spec.mount : '/';
-    return [
-      '/bin/sh',
-      '-c',
-      `cd ${shQuote(workdir)} || exit 1\n${scriptText(script.command, args)}`,
-    ];
-  }
-
   private async repos(): Promise<RepoRow[]> {
-    const { project } = this.deps;
-    const [{ specs }, overrides, sync] = await Promise.all([
-      project.validate(),
-      project.store.repoOverrides(),
-      syncStatus(project.store),
-    ]);
-    return describeRepos(reposOfSpecs(specs), overrides, project.store.reposDir).map((r) => {
-      const s = sync?.find((f) => f.name === r.name);
-      return {
-        name: r.name,
-        mode: r.mode,
-        path: r.path,
-        usedBy: r.usedBy,
-        ...(s ? { sync: { state: s.state, remote: s.remote, reason: s.reason } } : {}),
-      };
-    });
-  }
-
-  private async checkRepo(repo: string) {
-    const list = await this.repos();
-    if (!list.some((r) => r.name === repo))
-      throw new DustyError(
-        `no spec uses the repo "${repo}"; repos: ${list.map((r) => r.name).join(', ') || 'none'}`,
-        [],
-        'unknown-repo',
-      );
+    return (await this.dusty.repos.listWithSync()).map((r) => ({
+      name: r.name,
+      mode: r.mode,
+      path: r.path,
+      usedBy: r.usedBy,
+      ...(r.sync
+        ? { sync: { state: r.sync.state, remote: r.sync.remote, reason: r.sync.reason } }
+        : {}),
+    }));
   }
 
   private async settings(): Promise<SettingsInfo> {
-    return { config: await this.deps.project.store.config(), descriptions: CONFIG_DESCRIPTIONS };
+    return { config: await this.dusty.config.list(), descriptions: CONFIG_DESCRIPTIONS };
   }
 }
 

@@ -31,9 +31,8 @@ export async function followLogs(docker: Docker, opts: LogFollowOptions): Promis
   const missing = opts.names.filter((n) => !existing.has(n));
   if (missing.length)
     throw new DustyError(
-      `${missing.join(', ')} ha${missing.length === 1 ? 's' : 've'} no container; start it with Up`,
-      [],
       'not-running',
+      `${missing.join(', ')} ha${missing.length === 1 ? 's' : 've'} no container; start it with Up`,
     );
   const several = opts.names.length > 1;
   const batcher = new Batcher<LogLine>({

@@ -1,7 +1,8 @@
 /** Pure helpers that turn engine facts into what the dashboard shows. */
 import type { ApiError, ContainerRow, Notice, ScriptInfo } from '../../src-shared/api/contract.js';
-import type { Problem } from '../../src-shared/specs/schema.js';
-import type { ContainerPlan } from '../engine/compiler/index.js';
+import { isErrorCode } from '../../src-shared/errors.js';
+import { DustyError } from '../engine/project.js';
+import { imageLabel, type ContainerPlan } from '../engine/compiler/index.js';
 import type { ContainerState } from '../engine/runtime/containers.js';
 import type { EngineEvent } from './container-watcher.js';
 
@@ -30,7 +31,7 @@ export function containerRows(
         health === 'healthy' || health === 'unhealthy' || health === 'starting' ? health : null,
       containerName: s?.containerName ?? null,
       id: s?.id ?? null,
-      image: p?.image ?? '',
+      image: p ? imageLabel(p.image) : '',
       ports: (s?.ports ?? []).filter(
         (x, i, all) => all.findIndex((y) => y.private === x.private && y.public === x.public) === i,
       ),
@@ -77,37 +78,19 @@ export function noticeForEvent(
   return null;
 }
 
-/**
- * Reads the engine's `container-failed` sentence ("web did not start: it exited
- * with code 1.\nIts last log lines:\n  | ...") into its parts.
- */
-export function parseContainerFailure(
-  message: string,
-): { container: string; reason: string; logs: string[] } | null {
-  const m = /^(\S+) did not start: (.*?)\.?\n/.exec(message + '\n');
-  if (!m) return null;
-  const logs = message
-    .split('\n')
-    .filter((l) => l.startsWith('  | '))
-    .map((l) => l.slice(4));
-  return { container: m[1]!, reason: m[2]!, logs };
-}
-
 /** Any thrown value as an `ApiError` whose message a person can act on. */
 export function toApiError(e: unknown): ApiError {
-  const err = e as { message?: unknown; code?: unknown; problems?: Problem[] };
+  if (e instanceof DustyError)
+    return Object.keys(e.detail).length
+      ? { code: e.code, message: e.message, detail: e.detail }
+      : { code: e.code, message: e.message };
+  const err = e as { message?: unknown; code?: unknown };
   const message = typeof err?.message === 'string' && err.message ? err.message : String(e);
-  const code = typeof err?.code === 'string' ? err.code : 'error';
-  if (code === 'container-failed') {
-    const parsed = parseContainerFailure(message);
-    if (parsed) return { code, message, detail: parsed };
-  }
-  if (Array.isArray(err?.problems) && err.problems.length)
-    return { code, message, detail: { problems: err.problems } };
   if (/^\(HTTP code (\d+)\)/.test(message)) {
     // A raw Engine API error: keep its reason, say where it came from.
     const why = message.replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
     return { code: 'engine', message: `the Docker engine refused: ${why}` };
   }
-  return { code: /^[a-z][a-z-]*$/.test(code) ? code : 'error', message };
+  // The helper client's errors carry the helper protocol's codes.
+  return { code: isErrorCode(err?.code) ? err.code : 'error', message };
 }

@@ -4,7 +4,7 @@ import { composeProgress } from './api-service.js';
 import { applyRecent } from './container-watcher.js';
 import { Batcher } from './batcher.js';
 import { LogLineParser, MAX_LINE, timeKey } from './log-lines.js';
-import { containerRows, noticeForEvent, parseContainerFailure, toApiError } from './rows.js';
+import { containerRows, noticeForEvent, toApiError } from './rows.js';
 import { DustyError } from '../engine/project.js';
 import type { ContainerState } from '../engine/runtime/containers.js';
 
@@ -125,10 +125,11 @@ describe('what the dashboard shows', () => {
         {
           name: 'web',
           kind: 'app',
-          image: 'img',
+          image: { kind: 'pull', ref: 'img' },
           urls: ['http://web.test'],
           dependsOn: [],
           mounts: [],
+          assets: [],
         },
       ],
       { web: [{ name: 'greet', description: '' }] },
@@ -188,18 +189,14 @@ describe('what the dashboard shows', () => {
     expect(noticeForEvent({ Action: 'start', Actor: { Attributes: {} } }, () => false)).toBeNull();
   });
 
-  it('reads the failed container, the reason and the log lines from the engine’s sentence', () => {
-    const msg =
-      'web did not start: it exited with code 3.\nIts last log lines:\n  | boom\n  | bye\nSee more with `dusty logs web`.';
-    expect(parseContainerFailure(msg)).toEqual({
-      container: 'web',
-      reason: 'it exited with code 3',
-      logs: ['boom', 'bye'],
-    });
-    expect(toApiError(new DustyError(msg, [], 'container-failed'))).toMatchObject({
+  it('carries the failed container, the reason and the log lines as data, not prose', () => {
+    const detail = { container: 'web', reason: 'it exited with code 3', logs: ['boom', 'bye'] };
+    expect(toApiError(new DustyError('container-failed', 'web did not start', detail))).toEqual({
       code: 'container-failed',
-      detail: { container: 'web', logs: ['boom', 'bye'] },
+      message: 'web did not start',
+      detail,
     });
+    expect(toApiError(new Error('plain'))).toEqual({ code: 'error', message: 'plain' });
   });
 
   it('keeps spec problems with their file and key, and explains raw engine errors', () => {
@@ -212,8 +209,8 @@ describe('what the dashboard shows', () => {
       },
     ];
     expect(
-      toApiError(new DustyError('the specs are invalid', problems, 'invalid-specs')).detail
-        ?.problems,
+      toApiError(new DustyError('invalid-specs', 'the specs are invalid', { problems: problems }))
+        .detail?.problems,
     ).toEqual(problems);
     expect(toApiError(new Error('(HTTP code 409) unexpected - conflict: name in use'))).toEqual({
       code: 'engine',

@@ -1,37 +1,23 @@
 /** Starting the dashboard's web server with the person's project: used by `dusty ui` and tests. */
 import { spawn } from 'node:child_process';
-import { createDocker } from '../engine/docker/client.js';
-import { Platform } from '../engine/platform.js';
-import { engineEnsurer, hostsApplier } from '../engine/runtime/system.js';
-import type { Project } from '../engine/project.js';
 import { ApiService } from '../service/api-service.js';
+import type { Dusty } from '../service/index.js';
 import { rendererDir } from '../paths.js';
 import { startUiServer, type UiServer } from './server.js';
-import { dustyVersion } from '../version.js';
 
 export interface RunningUi extends UiServer {
   service: ApiService;
 }
 
-/** Builds the API service on the real engine and serves it with the dashboard. */
+/** Serves the API over a Dusty with the dashboard. */
 export async function runUi(
-  project: Project,
+  dusty: Dusty,
   opts: { port?: number; staticDir?: string } = {},
 ): Promise<RunningUi> {
   const staticDir = opts.staticDir ?? rendererDir();
   if (!staticDir)
     throw new Error('the dashboard is not built: run `npm run build` (it writes dist-renderer/)');
-  const docker = createDocker();
-  const service = new ApiService({
-    project,
-    docker,
-    applyHosts: hostsApplier(),
-    ensureEngine: engineEnsurer(docker, undefined, project.store),
-    unsharedFolders: async (repos) => (await Platform.create(project.store)).unsharedMessage(repos),
-    exportRepos: async (repos) => (await Platform.create(project.store)).exportRepos(repos),
-    shell: 'web',
-    version: dustyVersion(),
-  });
+  const service = new ApiService({ dusty, shell: 'web' });
   await service.start();
   const server = await startUiServer({
     service,

@@ -9,10 +9,11 @@
  *
  * Streams (logs, terminals) are subscriptions: a call returns an id, chunks
  * arrive as events keyed by that id (`logs:chunk`, `terminal:data`), then
- * `stream:end` or `stream:error`; `stream:unsubscribe` destroys the Docker
+ * `stream:end`; `stream:unsubscribe` destroys the Docker
  * stream behind it.
  */
 import { z } from 'zod';
+import type { ErrorCode, ErrorDetail } from '../errors.js';
 import type { Problem } from '../specs/schema.js';
 import {
   CONFIG_KEYS,
@@ -31,25 +32,19 @@ export type { UpTimeline } from '../timeline.js';
 
 /** An error as the person reads it: `message` is a full sentence written by the engine. */
 export interface ApiError {
-  /** A stable code, e.g. `invalid-input`, `invalid-specs`, `not-running`, `busy`, `container-failed`. */
-  code: string;
+  code: ErrorCode;
   message: string;
   /** Extra structured facts: spec problems, the failed container's last log lines. */
-  detail?: ApiErrorDetail;
+  detail?: ErrorDetail;
 }
 
-export interface ApiErrorDetail {
-  problems?: Problem[];
-  container?: string;
-  reason?: string;
-  logs?: string[];
-}
+export type { ErrorCode, ErrorDetail };
 
 /** What every call resolves with. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: string, message: string, detail?: ApiErrorDetail): Result<never> => ({
+export const fail = (code: ErrorCode, message: string, detail?: ErrorDetail): Result<never> => ({
   ok: false,
   error: detail ? { code, message, detail } : { code, message },
 });
@@ -372,7 +367,6 @@ export interface EventPayloads {
   /** A subscription or session ended (the container stopped, the shell exited, or it was unsubscribed). */
   'stream:end': { id: string; exitCode?: number };
   /** A subscription or session failed. */
-  'stream:error': { id: string; error: ApiError };
   /** A container exited unexpectedly or became unhealthy, or an operation finished. */
   'notices:new': Notice;
 }
@@ -387,7 +381,6 @@ export const EVENT_NAMES: EventName[] = [
   'logs:chunk',
   'terminal:data',
   'stream:end',
-  'stream:error',
   'notices:new',
 ];
 

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DustyError } from '../../engine/project.js';
 import { dim, green, printJson, table } from '../output.js';
-import { getProject } from '../context.js';
-import { lockedAction } from '../locked.js';
+import { getDusty } from '../context.js';
+import { interruptibleAction } from '../locked.js';
 
 /** Registers `assets list/set/unset/read`. */
 export function registerAssetCommands(program: Command): void {
@@ -16,28 +16,7 @@ export function registerAssetCommands(program: Command): void {
     .description("every asset the specs declare (or one app's or lib's), and whether it is set")
     .option('--json', 'print as JSON')
     .action(async (only: string | undefined, opts: { json?: boolean }) => {
-      const project = getProject();
-      const [{ specs }, set] = await Promise.all([project.validate(), project.store.setAssets()]);
-      if (only !== undefined && !(only in specs.apps) && !(only in specs.libs))
-        throw new DustyError(
-          `no app or lib is named "${only}"; known: ${[...Object.keys(specs.apps), ...Object.keys(specs.libs)].join(', ') || 'none'}`,
-        );
-      const rows = [
-        ...Object.values(specs.apps).flatMap((a) =>
-          a.spec.assets.map((x) => ({ ...x, owner: `app ${a.name}` })),
-        ),
-        ...Object.values(specs.libs).flatMap((l) =>
-          l.spec.assets.map((x) => ({ ...x, owner: `lib ${l.name}` })),
-        ),
-      ]
-        .filter((a) => only === undefined || a.owner === `app ${only}` || a.owner === `lib ${only}`)
-        .map((a) => ({
-          name: a.name,
-          owner: a.owner,
-          path: a.path,
-          required: a.required,
-          set: set.has(a.name),
-        }));
+      const rows = await getDusty().assets.list(only);
       if (opts.json) return printJson(rows);
       console.log(
         rows.length
@@ -58,11 +37,11 @@ export function registerAssetCommands(program: Command): void {
     .command('set <name> <file>')
     .description("store a file's content as the asset's value")
     .action(
-      lockedAction('assets', async (name: string, file: string) => {
+      interruptibleAction(async (name: string, file: string) => {
         const content = await readFile(file).catch(() => {
-          throw new DustyError(`cannot read ${file}`);
+          throw new DustyError('unreadable-file', `cannot read ${file}`);
         });
-        await getProject().store.setAsset(name, content);
+        await getDusty().assets.set(name, content);
         console.log(`asset ${name} set (${content.length} bytes); run \`dusty up\` to apply`);
       }),
     );
@@ -70,8 +49,8 @@ export function registerAssetCommands(program: Command): void {
     .command('unset <name>')
     .description("forget the asset's value")
     .action(
-      lockedAction('assets', async (name: string) => {
-        await getProject().store.unsetAsset(name);
+      interruptibleAction(async (name: string) => {
+        await getDusty().assets.unset(name);
         console.log(`asset ${name} unset`);
       }),
     );
@@ -79,6 +58,6 @@ export function registerAssetCommands(program: Command): void {
     .command('read <name>')
     .description("print the asset's value")
     .action(async (name: string) => {
-      process.stdout.write(await getProject().store.readAsset(name));
+      process.stdout.write(await getDusty().assets.read(name));
     });
 }

@@ -1,14 +1,7 @@
 /** logs, shell, scripts, cp: living with running containers. */
 import type { Command } from 'commander';
-import { createDocker } from '../../engine/docker/client.js';
-import { DustyError } from '../../engine/project.js';
-import { copy } from '../../engine/runtime/transfer.js';
-import { logs, runScript } from '../../engine/runtime/ops.js';
-import { openShell } from '../../engine/runtime/shell.js';
-import { getProject } from '../context.js';
+import { getDusty } from '../context.js';
 import { dim, table } from '../output.js';
-
-const docker = () => createDocker();
 
 /** Registers `logs`, `shell`, `scripts` and `cp`. */
 export function registerContainerCommands(program: Command): void {
@@ -20,8 +13,7 @@ export function registerContainerCommands(program: Command): void {
     .option('--tail <n>', 'only the last N lines', (v) => Number(v))
     .action(
       async (name: string, opts: { follow?: boolean; timestamps?: boolean; tail?: number }) => {
-        const s = await logs(
-          docker(),
+        const s = await getDusty().containers.logs(
           name,
           { follow: opts.follow ?? false, timestamps: opts.timestamps ?? false, tail: opts.tail },
           process.stdout,
@@ -41,7 +33,7 @@ export function registerContainerCommands(program: Command): void {
     .action(async (name: string) => {
       const stdin = process.stdin;
       const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-      const session = await openShell(docker(), name, size());
+      const session = await getDusty().containers.shell(name, size());
       if (stdin.isTTY) stdin.setRawMode(true);
       // The shell ends the session; ending it when stdin closes would cut off its last output.
       stdin.pipe(session.stream, { end: false });
@@ -60,25 +52,18 @@ export function registerContainerCommands(program: Command): void {
     .passThroughOptions()
     .allowUnknownOption()
     .action(async (app: string, script: string | undefined, args: string[]) => {
-      const project = getProject();
+      const dusty = getDusty();
       if (!script) {
-        const { specs } = await project.validate();
-        const spec = specs.apps[app];
-        if (!spec)
-          throw new DustyError(
-            `no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`,
-          );
-        if (!spec.spec.scripts.length) return console.log(dim(`${app} has no scripts`));
+        const scripts = await dusty.containers.scripts(app);
+        if (!scripts.length) return console.log(dim(`${app} has no scripts`));
         return console.log(
           table(
-            spec.spec.scripts.map((s) => [s.name, s.description]),
+            scripts.map((s) => [s.name, s.description]),
             ['SCRIPT', 'DESCRIPTION'],
           ).trimEnd(),
         );
       }
-      process.exitCode = await runScript(
-        project,
-        docker(),
+      process.exitCode = await dusty.containers.runScript(
         app,
         script,
         args,
@@ -93,6 +78,6 @@ export function registerContainerCommands(program: Command): void {
       'copy files: host to container, container to host, or container to container (NAME:/path names a container path)',
     )
     .action(async (src: string, dst: string) => {
-      console.log(await copy(docker(), src, dst));
+      console.log(await getDusty().containers.copy(src, dst));
     });
 }

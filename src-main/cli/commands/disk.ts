@@ -2,26 +2,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  backup,
-  formatBytes,
-  inspectDisk,
-  planBackup,
-  planContainerCleanup,
-  planImageCleanup,
-  readManifest,
-  removeContainers,
-  removeImages,
-  restore,
-  type CleanupPlan,
-} from '../../engine/disk/index.js';
-import { createDocker } from '../../engine/docker/client.js';
+import { formatBytes, type CleanupPlan } from '../../engine/disk/index.js';
 import { confirm } from '../confirm.js';
-import { getProject } from '../context.js';
+import { getDusty } from '../context.js';
 import { dim, green, table, yellow } from '../output.js';
-import { lockedAction } from '../locked.js';
-
-const docker = () => createDocker();
+import { interruptibleAction } from '../locked.js';
 
 function printPlan(plan: CleanupPlan, verb: string) {
   console.log(`${verb} ${plan.what}:`);
@@ -45,7 +30,7 @@ export function registerDiskCommands(program: Command): void {
     .description("images, containers, volumes and build cache: count and size, and Dusty's share")
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await inspectDisk(docker());
+      const rows = await getDusty().disk.inspect();
       if (opts.json) return console.log(JSON.stringify(rows, null, 2));
       console.log(
         table(
@@ -78,18 +63,14 @@ export function registerDiskCommands(program: Command): void {
       )
       .option('-y, --yes', 'do not ask')
       .action(
-        lockedAction('disk', async (opts: { all?: boolean; yes?: boolean }) => {
-          const d = docker();
-          const plan =
-            kind === 'containers'
-              ? await planContainerCleanup(d, { all: opts.all ?? false })
-              : await planImageCleanup(d, { all: opts.all ?? false });
+        interruptibleAction(async (opts: { all?: boolean; yes?: boolean }) => {
+          const disk = getDusty().disk;
+          const plan = await disk.planCleanup(kind, opts.all ?? false);
           printPlan(plan, 'would remove');
           if (!plan.items.length) return console.log(dim('nothing to remove'));
           if (!(await confirm(`remove these ${plan.items.length} ${kind}?`, opts.yes)))
             return console.log('nothing was removed');
-          const r =
-            kind === 'containers' ? await removeContainers(d, plan) : await removeImages(d, plan);
+          const r = await disk.cleanup(kind, plan);
           for (const f of r.failed)
             console.error(yellow(`could not remove ${f.item.name}: ${f.error}`));
           console.log(
@@ -110,8 +91,8 @@ export function registerDiskCommands(program: Command): void {
     )
     .option('-y, --yes', 'do not ask before replacing an existing file')
     .action(async (dest: string, opts: { yes?: boolean }) => {
-      const d = docker();
-      const plan = await planBackup(d, getProject().store.persistDir);
+      const disk = getDusty().disk;
+      const plan = await disk.planBackup();
       console.log(`backing up to ${resolve(dest)}:`);
       console.log(
         `  ${plan.persistDir}: ${plan.persistFiles} file(s), ${formatBytes(plan.persistSize)}`,
@@ -127,7 +108,7 @@ export function registerDiskCommands(program: Command): void {
       );
       if (exists && !(await confirm(`${dest} exists; replace it?`, opts.yes)))
         return console.log('nothing was written');
-      const m = await backup(d, plan, resolve(dest));
+      const m = await disk.backup(plan, resolve(dest));
       console.log(
         green(`✔ wrote ${resolve(dest)} (persist folder and ${m.volumes.length} volume(s))`),
       );
@@ -140,9 +121,10 @@ export function registerDiskCommands(program: Command): void {
     )
     .option('-y, --yes', 'do not ask')
     .action(
-      lockedAction('disk', async (src: string, opts: { yes?: boolean }) => {
-        const m = await readManifest(resolve(src));
-        const store = getProject().store;
+      interruptibleAction(async (src: string, opts: { yes?: boolean }) => {
+        const dusty = getDusty();
+        const m = await dusty.disk.readManifest(resolve(src));
+        const store = dusty.ctx.store;
         console.log(
           `${src}: backup of project ${m.project} from ${m.createdAt}. Restoring replaces:`,
         );
@@ -150,7 +132,7 @@ export function registerDiskCommands(program: Command): void {
         for (const v of m.volumes) console.log(`  volume ${v.name}`);
         if (!(await confirm('replace this data with the backup?', opts.yes)))
           return console.log('nothing was changed');
-        await restore(docker(), resolve(src), store.persistDir);
+        await dusty.disk.restore(resolve(src));
         console.log(green(`✔ restored the persist folder and ${m.volumes.length} volume(s)`));
       }),
     );

@@ -1,26 +1,10 @@
 /** `dusty doctor` and `dusty dump`: checking the set-up, and a bug report without secrets. */
 import type { Command } from 'commander';
-import { HelperClient } from '../../platform/helper-client.js';
-import {
-  buildDump,
-  DEFAULT_AUDIT_LOG,
-  runDoctor,
-  type CheckResult,
-} from '../../engine/doctor/index.js';
-import { createDocker } from '../../engine/docker/client.js';
-import {
-  DEFAULT_HOSTS_FILE,
-  engineEnsurer,
-  hostsApplier,
-  hostsFilePath,
-} from '../../engine/runtime/system.js';
-import { dustyVersion } from '../../version.js';
+import type { CheckResult } from '../../engine/doctor/index.js';
 import { confirm } from '../confirm.js';
-import { getProject } from '../context.js';
-import { runCliOperation } from '../locked.js';
+import { getDusty } from '../context.js';
+import { interruptible } from '../locked.js';
 import { dim, green, red, yellow } from '../output.js';
-
-const docker = () => createDocker();
 
 interface DoctorOptions {
   fix?: boolean;
@@ -28,40 +12,8 @@ interface DoctorOptions {
   json?: boolean;
 }
 
-async function doctor(opts: DoctorOptions): Promise<void> {
-  const d = docker();
-  const hostsPath = hostsFilePath();
-  const helper = new HelperClient();
-  const deps = {
-    project: getProject(),
-    docker: d,
-    dustyVersion: dustyVersion(),
-    helper: {
-      available: () => helper.available(),
-      call: async (_op: 'version', _p: Record<string, never>) => helper.call('version', {}),
-    },
-    hostsFile: { path: hostsPath, custom: hostsPath !== DEFAULT_HOSTS_FILE },
-    applyHosts: hostsApplier(helper, hostsPath),
-    ensureEngine: engineEnsurer(d, helper, getProject().store),
-  };
-  let checks = await runDoctor(deps);
-  if (opts.fix) {
-    const repairs = new Map<string, NonNullable<CheckResult['repair']>>();
-    for (const c of checks)
-      if (c.status === 'fail' && c.repair) repairs.set(c.repair.description, c.repair);
-    for (const r of repairs.values()) {
-      if (!(await confirm(`${r.description}?`, opts.yes))) continue;
-      try {
-        console.log(green(`fixed: ${await r.run()}`));
-      } catch (e) {
-        console.error(
-          red(`could not ${r.description}: ${e instanceof Error ? e.message : String(e)}`),
-        );
-      }
-    }
-    if (repairs.size) checks = await runDoctor(deps);
-  }
-  if (opts.json)
+function printChecks(checks: CheckResult[], opts: DoctorOptions): void {
+  if (opts.json) {
     console.log(
       JSON.stringify(
         checks.map(({ repair, ...c }) => ({ ...c, repair: repair?.description })),
@@ -69,15 +21,33 @@ async function doctor(opts: DoctorOptions): Promise<void> {
         2,
       ),
     );
-  else
-    for (const c of checks) {
-      const mark = { ok: green('✔'), warn: yellow('!'), fail: red('✘'), skip: dim('-') }[c.status];
-      console.log(`${mark} ${c.title}: ${c.found}`);
-      if (c.status !== 'ok' && c.fix)
-        console.log(
-          dim(`    fix: ${c.fix}${c.repair && !opts.fix ? ' (or `dusty doctor --fix`)' : ''}`),
-        );
-    }
+    return;
+  }
+  for (const c of checks) {
+    const mark = { ok: green('✔'), warn: yellow('!'), fail: red('✘'), skip: dim('-') }[c.status];
+    console.log(`${mark} ${c.title}: ${c.found}`);
+    if (c.status !== 'ok' && c.fix)
+      console.log(
+        dim(`    fix: ${c.fix}${c.repair && !opts.fix ? ' (or `dusty doctor --fix`)' : ''}`),
+      );
+  }
+}
+
+async function doctor(opts: DoctorOptions): Promise<void> {
+  const dusty = getDusty();
+  const checks = opts.fix
+    ? // Repairs change the engine's state: the use case runs them under the operation lock.
+      await interruptible({}, () =>
+        dusty.doctor.fix(
+          (description) => confirm(`${description}?`, opts.yes),
+          (r) =>
+            r.error === undefined
+              ? console.log(green(`fixed: ${r.done}`))
+              : console.error(red(`could not ${r.description}: ${r.error}`)),
+        ),
+      )
+    : await dusty.doctor.run();
+  printChecks(checks, opts);
   const failed = checks.filter((c) => c.status === 'fail').length;
   if (!opts.json)
     console.log(failed ? red(`${failed} check(s) failed`) : green('every check passed'));
@@ -94,10 +64,7 @@ export function registerDoctorCommands(program: Command): void {
     .option('--fix', 'run the safe repairs (hosts section, start the engine, clone missing repos)')
     .option('-y, --yes', 'with --fix, do not ask before each repair')
     .option('--json', 'print the checks as JSON')
-    .action((opts: DoctorOptions) =>
-      // Repairs change the engine's state: not while another operation runs.
-      opts.fix ? runCliOperation({ op: 'doctor --fix' }, () => doctor(opts)) : doctor(opts),
-    );
+    .action(doctor);
 
   program
     .command('dump')
@@ -105,13 +72,6 @@ export function registerDoctorCommands(program: Command): void {
       'print what a bug report needs: versions, config, bundles, containers, the hosts section, the helper log; secrets left out',
     )
     .action(async () => {
-      process.stdout.write(
-        await buildDump({
-          project: getProject(),
-          docker: docker(),
-          hostsFile: hostsFilePath(),
-          auditLog: process.env.DUSTY_HELPER_AUDIT_LOG || DEFAULT_AUDIT_LOG,
-        }),
-      );
+      process.stdout.write(await getDusty().doctor.dump());
     });
 }

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { parse as parseEnvFile } from '../../engine/state/env-file.js';
 import { DustyError } from '../../engine/project.js';
 import { dim, printJson, table } from '../output.js';
-import { getProject } from '../context.js';
-import { lockedAction } from '../locked.js';
+import { getDusty } from '../context.js';
+import { interruptibleAction } from '../locked.js';
 
 /** Registers `env list/set/unset`. */
 export function registerEnvCommands(program: Command): void {
@@ -17,9 +17,7 @@ export function registerEnvCommands(program: Command): void {
     .description('the overrides of every app and service, or of one')
     .option('--json', 'print as JSON')
     .action(async (app: string | undefined, opts: { json?: boolean }) => {
-      if (app !== undefined) await checkAppOrService(app);
-      const all = await getProject().store.envOverrides();
-      const shown = app ? { [app]: all[app] ?? {} } : all;
+      const shown = await getDusty().env.list(app);
       if (opts.json) return printJson(shown);
       const rows = Object.entries(shown).flatMap(([a, vars]) =>
         Object.entries(vars).map(([k, v]) => [a, k, v]),
@@ -35,8 +33,7 @@ export function registerEnvCommands(program: Command): void {
     .description('override a variable, or every variable of an env file')
     .option('--file <file>', 'read variables from an env file (KEY=VALUE lines)')
     .action(
-      lockedAction(
-        'env',
+      interruptibleAction(
         async (
           app: string,
           name: string | undefined,
@@ -45,16 +42,13 @@ export function registerEnvCommands(program: Command): void {
         ) => {
           let vars: Record<string, string>;
           if (opts.file) vars = parseEnvFile(await readFile(opts.file, 'utf8'), opts.file);
-          else if (name !== undefined && value !== undefined) {
-            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-              throw new DustyError(`"${name}" is not a valid variable name`);
-            vars = { [name]: value };
-          } else
+          else if (name !== undefined && value !== undefined) vars = { [name]: value };
+          else
             throw new DustyError(
+              'usage',
               'usage: dusty env set APP VAR VALUE, or dusty env set APP --file FILE',
             );
-          await checkAppOrService(app);
-          await getProject().store.setEnv(app, vars);
+          await getDusty().env.set(app, vars);
           console.log(`set ${Object.keys(vars).join(', ')} for ${app}; run \`dusty up\` to apply`);
         },
       ),
@@ -64,25 +58,16 @@ export function registerEnvCommands(program: Command): void {
     .description('drop one override, or with --all every override of the app')
     .option('--all', 'drop every override of the app')
     .action(
-      lockedAction(
-        'env',
+      interruptibleAction(
         async (app: string, name: string | undefined, opts: { all?: boolean }) => {
           if ((name === undefined) === !opts.all)
-            throw new DustyError('usage: dusty env unset APP VAR, or dusty env unset APP --all');
-          await checkAppOrService(app);
-          await getProject().store.unsetEnv(app, opts.all ? undefined : name);
+            throw new DustyError(
+              'usage',
+              'usage: dusty env unset APP VAR, or dusty env unset APP --all',
+            );
+          await getDusty().env.unset(app, opts.all ? undefined : name);
           console.log(`unset ${name ?? 'every override'} for ${app}; run \`dusty up\` to apply`);
         },
       ),
-    );
-}
-
-async function checkAppOrService(name: string): Promise<void> {
-  const { specs } = await getProject()
-    .validate()
-    .catch(() => ({ specs: undefined }));
-  if (specs && !(name in specs.apps) && !(name in specs.services))
-    throw new DustyError(
-      `no app or service is named "${name}"; known: ${[...Object.keys(specs.apps), ...Object.keys(specs.services)].join(', ')}`,
     );
 }

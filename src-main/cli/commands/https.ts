@@ -1,16 +1,8 @@
 /** `dusty https`: the local CA behind the router's https URLs. */
 import type { Command } from 'commander';
-import {
-  currentCa,
-  httpsStatus,
-  recreateCa,
-  trustCa,
-  untrustCa,
-  type TrustOutcome,
-} from '../../engine/tls/service.js';
+import type { TrustOutcome } from '../../engine/tls/service.js';
 import { outsideMessage } from '../../engine/tls/router-tls.js';
-import { HelperClient } from '../../platform/helper-client.js';
-import { getProject } from '../context.js';
+import { getDusty } from '../context.js';
 import { bold, green, printJson, yellow } from '../output.js';
 
 function printTrust(t: TrustOutcome): void {
@@ -36,15 +28,15 @@ export function registerHttpsCommands(program: Command): void {
       'print the CA certificate (PEM) for tools that need it; makes the CA if there is none',
     )
     .action(async () => {
-      process.stdout.write((await currentCa(getProject())).pem);
+      process.stdout.write((await getDusty().https.ca()).pem);
     });
   https
     .command('status')
     .description('the CA, the names it may sign for, and whether it is trusted')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const s = await httpsStatus(getProject());
-      const { https: on } = await getProject().store.config();
+      const s = await getDusty().https.status();
+      const on = s.enabled;
       if (opts.json)
         return printJson({
           enabled: on,
@@ -65,12 +57,12 @@ export function registerHttpsCommands(program: Command): void {
   https
     .command('trust')
     .description('trust the CA in the system store and browser profiles (through the helper)')
-    .action(async () => printTrust(await trustCa(getProject(), new HelperClient())));
+    .action(async () => printTrust(await getDusty().https.trust()));
   https
     .command('untrust')
     .description('remove the CA from the system store and browser profiles (through the helper)')
     .action(async () => {
-      const r = await untrustCa(getProject(), new HelperClient());
+      const r = await getDusty().https.untrust();
       console.log(
         r.stores.length ? `removed Dusty's CA from ${r.stores.join(', ')}` : 'it was not trusted',
       );
@@ -81,7 +73,7 @@ export function registerHttpsCommands(program: Command): void {
       "make a new CA for every host-name suffix of the specs, and trust it in the old one's place",
     )
     .action(async () => {
-      const { ca, trust } = await recreateCa(getProject(), new HelperClient());
+      const { ca, trust } = await getDusty().https.recreate();
       console.log(`new CA ${ca.subject}, for ${ca.permitted.join(', ')}`);
       printTrust(trust);
       console.log('`dusty up` gives the router a certificate from it.');

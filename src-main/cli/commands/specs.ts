@@ -1,8 +1,9 @@
 /** validate, compile: checking a specs repo and compiling the active bundles. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { imageLabel } from '../../engine/compiler/index.js';
 import { dim, green, printJson, printProblems, table } from '../output.js';
-import { getProject } from '../context.js';
+import { getDusty } from '../context.js';
 
 /** Registers `validate` and `compile`. */
 export function registerSpecCommands(program: Command): void {
@@ -11,7 +12,7 @@ export function registerSpecCommands(program: Command): void {
     .description('check a specs repo and report every problem (default: the configured specs repo)')
     .option('--json', 'print problems as JSON')
     .action(async (path: string | undefined, opts: { json?: boolean }) => {
-      const result = await getProject().validate(path);
+      const result = await getDusty().specs.validate(path);
       if (opts.json) printJson({ ok: result.ok, problems: result.problems });
       else {
         printProblems(result.problems);
@@ -34,14 +35,14 @@ export function registerSpecCommands(program: Command): void {
     .option('--specs <path>', 'specs repo to use instead of the configured one')
     .option('--bundles <names>', 'comma-separated bundles to compile instead of the active ones')
     .action(async (opts: { out?: string; specs?: string; bundles?: string }) => {
-      const project = getProject();
-      const { output, validation } = await project.compile({
+      const dusty = getDusty();
+      const { output, validation } = await dusty.specs.compile({
         ...(opts.specs ? { specsPath: opts.specs } : {}),
         ...(opts.bundles ? { activeBundles: opts.bundles.split(',').filter(Boolean) } : {}),
       });
       printProblems([...validation.problems, ...output.warnings]);
-      const out = opts.out ? resolve(opts.out) : project.store.compiledDir;
-      await project.writeCompiled(output, out);
+      const out = opts.out ? resolve(opts.out) : dusty.ctx.store.compiledDir;
+      await dusty.ctx.project.writeCompiled(output, out);
       console.log(`wrote ${out}/docker-compose.yml, nginx.conf, hosts`);
       if (output.containers.length === 1)
         console.log(
@@ -52,7 +53,7 @@ export function registerSpecCommands(program: Command): void {
           output.containers.map((c) => [
             c.name,
             c.kind,
-            c.image,
+            imageLabel(c.image),
             c.urls.join(' ') || '-',
             c.dependsOn.join(',') || '-',
           ]),

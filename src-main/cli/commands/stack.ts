@@ -1,20 +1,11 @@
 /** up, stop, restart, status: running the environment. */
 import type { Command } from 'commander';
-import { createDocker } from '../../engine/docker/client.js';
-import { syncStatus } from '../../engine/remote/remote-up.js';
-import { describeEngine, engineLine } from '../../engine/docker/engine-info.js';
-import { ExecRunner } from '../../platform/command-runner.js';
-import { restart, stop } from '../../engine/runtime/ops.js';
-import { stackHealth } from '../../engine/runtime/health.js';
-import { hostsApplier } from '../../engine/runtime/system.js';
-import { up, type UpEvent } from '../../engine/runtime/up.js';
-import { publishUpEvent } from '../../engine/ops-lock/index.js';
-import { getPlatform, getProject } from '../context.js';
+import { engineLine } from '../../engine/docker/engine-info.js';
+import type { UpEvent } from '../../engine/runtime/up.js';
+import { getDusty } from '../context.js';
 import { checkJson, formatCheck, overallLine, printTimeline } from '../health-output.js';
-import { NO_WAIT, runCliOperation } from '../locked.js';
+import { interruptible, NO_WAIT } from '../locked.js';
 import { bold, dim, green, printJson, red, table, yellow } from '../output.js';
-
-const docker = () => createDocker();
 
 function printUpEvent(e: UpEvent) {
   switch (e.type) {
@@ -58,30 +49,14 @@ interface UpCliOptions {
 
 /** `dusty up`: progress as it happens, then the timeline and what each URL answered (or all of it as JSON). */
 async function runUp(opts: UpCliOptions): Promise<void> {
-  const d = docker();
-  const platform = await getPlatform();
   const print = opts.json ? (e: UpEvent) => e.type === 'warning' && printUpEvent(e) : printUpEvent;
-  const result = await runCliOperation({ op: 'up', wait: opts.wait }, async (handle) => {
-    const r = await up(
-      {
-        project: getProject(),
-        docker: d,
-        applyHosts: hostsApplier(),
-        ensureEngine: () => platform.ensureEngine(d),
-        unsharedFolders: async (repos) => platform.unsharedMessage(repos),
-        exportRepos: (repos) => platform.exportRepos(repos),
-        control: handle,
-      },
+  const result = await interruptible({ wait: opts.wait }, () =>
+    getDusty().stack.up(
       { pull: opts.pull, recreate: opts.recreate ?? false, timeout: opts.timeout },
       // With --json, stdout carries only the JSON; warnings still reach stderr.
-      (e) => {
-        print(e);
-        publishUpEvent(handle, e);
-      },
-    );
-    handle.publish({ urls: r.urls });
-    return r;
-  });
+      print,
+    ),
+  );
   const n = result.compiled.output.containers.length;
   const check = (url: string) => result.checks.find((c) => c.url === url);
   if (opts.json)
@@ -97,7 +72,8 @@ async function runUp(opts: UpCliOptions): Promise<void> {
 
 /** `dusty status`: the overall state, each container and what each URL answers now. */
 async function runStatus(opts: { json?: boolean }): Promise<void> {
-  const { rows, checks, overall } = await stackHealth(getProject(), docker());
+  const dusty = getDusty();
+  const { rows, checks, overall } = await dusty.stack.health();
   const check = (url: string) => checks.find((c) => c.url === url);
   if (opts.json)
     return printJson(
@@ -107,8 +83,7 @@ async function runStatus(opts: { json?: boolean }): Promise<void> {
       })),
     );
   console.log(overallLine(overall));
-  const config = await getProject().store.config();
-  const engine = await describeEngine(config.vm_provider, { runner: new ExecRunner() });
+  const engine = await dusty.engine.describe();
   console.log(dim(engineLine(engine)));
   const paint = (s: string) =>
     s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
@@ -124,7 +99,7 @@ async function runStatus(opts: { json?: boolean }): Promise<void> {
       ['NAME', 'KIND', 'STATE', 'CONTAINER', 'URLS'],
     ).trimEnd(),
   );
-  const sync = await syncStatus(getProject().store);
+  const sync = await dusty.stack.sync();
   if (!sync) return;
   const label = {
     'in-sync': green('in sync'),
@@ -166,18 +141,8 @@ export function registerStackCommands(program: Command): void {
     .option(...NO_WAIT)
     .action(async (names: string[], opts: { rm?: boolean; wait: boolean }) => {
       // A running `up` is cancelled at its next step: the end state is what was asked last.
-      const done = await runCliOperation(
-        { op: 'stop', wait: opts.wait, cancelRunning: true },
-        async (handle) => {
-          handle.publish({ step: 'stopping containers' });
-          return stop(
-            getProject(),
-            docker(),
-            names,
-            opts.rm ?? false,
-            (pid, running) => void handle.trackChild(pid, running),
-          );
-        },
+      const done = await interruptible({ wait: opts.wait }, () =>
+        getDusty().stack.stop(names, opts.rm ?? false),
       );
       console.log(
         done.length
@@ -194,12 +159,9 @@ export function registerStackCommands(program: Command): void {
     .option('--repos <repos...>', 'repos to update first')
     .option(...NO_WAIT)
     .action(async (names: string[], opts: { repos?: string[]; wait: boolean }) => {
-      const done = await runCliOperation({ op: 'restart', wait: opts.wait }, (handle) => {
-        handle.publish({ step: 'restarting containers' });
-        return restart(getProject(), docker(), names, opts.repos ?? [], (l) =>
-          console.log(dim(`  ${l}`)),
-        );
-      });
+      const done = await interruptible({ wait: opts.wait }, () =>
+        getDusty().stack.restart(names, opts.repos ?? [], (l) => console.log(dim(`  ${l}`))),
+      );
       console.log(`restarted ${done.join(', ')}`);
     });
 

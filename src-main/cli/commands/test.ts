@@ -1,19 +1,9 @@
 /** `dusty test`: an app's or lib's test suites in fresh containers. */
 import type { Command } from 'commander';
-import { createDocker } from '../../engine/docker/client.js';
 import { DustyError } from '../../engine/project.js';
-import {
-  formatDuration,
-  listSuites,
-  runTests,
-  sweepTestRun,
-  type TestEvent,
-} from '../../engine/testing/index.js';
-import { getProject } from '../context.js';
-import { runLockedQuietly } from '../locked.js';
+import { formatDuration, type TestEvent } from '../../engine/testing/index.js';
+import { getDusty } from '../context.js';
 import { bold, dim, green, red, table, yellow } from '../output.js';
-
-const docker = () => createDocker();
 
 function printTestEvent(e: TestEvent) {
   switch (e.type) {
@@ -70,9 +60,9 @@ export function registerTestCommand(program: Command): void {
         args: string[],
         opts: { recreate?: boolean; pull: boolean },
       ) => {
-        const project = getProject();
+        const dusty = getDusty();
         if (!suite) {
-          const [t] = await listSuites(project, target);
+          const [t] = await dusty.tests.suites(target);
           if (!t!.suites.length) return console.log(dim(`${t!.name} has no suites`));
           console.log(
             table(
@@ -90,7 +80,6 @@ export function registerTestCommand(program: Command): void {
           );
           return;
         }
-        const d = docker();
         const ac = new AbortController();
         let runId: string | undefined;
         let signalCode = 0;
@@ -98,7 +87,7 @@ export function registerTestCommand(program: Command): void {
           const code = sig === 'SIGINT' ? 130 : 143;
           if (ac.signal.aborted) {
             // A second signal: do not wait for the run to wind down.
-            void (runId ? sweepTestRun(d, runId) : Promise.resolve()).finally(() =>
+            void (runId ? dusty.tests.sweep(runId) : Promise.resolve()).finally(() =>
               process.exit(code),
             );
             return;
@@ -109,7 +98,7 @@ export function registerTestCommand(program: Command): void {
           );
           ac.abort();
           setTimeout(() => {
-            void (runId ? sweepTestRun(d, runId) : Promise.resolve()).finally(() =>
+            void (runId ? dusty.tests.sweep(runId) : Promise.resolve()).finally(() =>
               process.exit(code),
             );
           }, 30_000).unref();
@@ -117,12 +106,7 @@ export function registerTestCommand(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         try {
-          const result = await runTests(
-            {
-              project,
-              docker: d,
-              exclusive: (work) => runLockedQuietly({ op: 'test', signal: ac.signal }, work),
-            },
+          const result = await dusty.tests.run(
             {
               target,
               suite,

@@ -1,7 +1,7 @@
 /** `dusty ui`: the dashboard in a browser, served on 127.0.0.1. */
 import type { Command } from 'commander';
 import { openBrowser, runUi } from '../../web/ui.js';
-import { getProject } from '../context.js';
+import { getDusty } from '../context.js';
 
 export function registerUiCommand(program: Command): void {
   program
@@ -15,7 +15,7 @@ export function registerUiCommand(program: Command): void {
         (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
       )
         throw new Error(`--port: expected a port number, got ${String(opts.port)}`);
-      const ui = await runUi(getProject(), opts.port ? { port: opts.port } : {});
+      const ui = await runUi(getDusty(), opts.port ? { port: opts.port } : {});
       console.log(`Dusty dashboard: ${ui.url}`);
       console.log(
         'Anyone with this URL can open shells in your containers; it works only on this machine. Ctrl-C stops it.',

@@ -272,6 +272,16 @@ export function placedAssets(
   return [...out.values()];
 }
 
+/** The assets with a value that an app's container gets: its own and its libs', where they go. */
+export function appAssets(
+  specs: Specs,
+  spec: App,
+  setAssets: ReadonlySet<string>,
+): { name: string; path: string }[] {
+  const libs = libsInInstallOrder(specs, spec.depends.libs).map((l) => specs.libs[l]!.spec);
+  return placedAssets(spec, libs).filter((a) => setAssets.has(a.name));
+}
+
 function appService(
   name: string,
   file: string,

@@ -7,7 +7,7 @@ import { dump } from 'js-yaml';
 import type { Problem, Specs } from '../../../src-shared/specs/schema.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { computeClosure, type Closure } from './closure.js';
-import { buildCompose, LABEL, type PlatformFacts } from './compose.js';
+import { appAssets, buildCompose, LABEL, type PlatformFacts } from './compose.js';
 import { buildHostsSection, hostsEntries } from './hosts.js';
 import { buildNginxConf, tlsForwards, type Forward, type TlsForward } from './nginx.js';
 
@@ -29,13 +29,23 @@ export interface CompileInput {
 }
 
 /** What one container will be, for people and for the engine. */
+/** Where a container's image comes from: a tag to use (pulled when missing) or a build. */
+export type ImageSource = { kind: 'pull'; ref: string } | { kind: 'build'; build: unknown };
+
+/** The image as a person reads it: the tag, or `built from CONTEXT`. */
+export function imageLabel(image: ImageSource): string {
+  return image.kind === 'pull' ? image.ref : `built from ${JSON.stringify(image.build)}`;
+}
+
 export interface ContainerPlan {
   name: string;
   kind: 'app' | 'service' | 'router';
-  image: string;
+  image: ImageSource;
   urls: string[];
   dependsOn: string[];
   mounts: string[];
+  /** The assets mounted into the container (apps only). */
+  assets: string[];
 }
 
 export interface CompileOutput {
@@ -84,13 +94,19 @@ export function compile(input: CompileInput): CompileOutput {
     return {
       name,
       kind: labels[LABEL.kind] as ContainerPlan['kind'],
-      image: typeof svc.image === 'string' ? svc.image : `built from ${JSON.stringify(svc.build)}`,
+      image:
+        typeof svc.image === 'string'
+          ? { kind: 'pull', ref: svc.image }
+          : { kind: 'build', build: svc.build },
       urls:
         name === ROUTER_NAME
           ? []
           : [...(labels[LABEL.urls]?.split(' ') ?? []), ...httpsUrls(tls, name)],
       dependsOn: (svc.depends_on as string[] | undefined) ?? [],
       mounts: ((svc.volumes as unknown[] | undefined) ?? []).map(String),
+      assets: input.specs.apps[name]
+        ? appAssets(input.specs, input.specs.apps[name].spec, input.setAssets).map((a) => a.name)
+        : [],
     };
   });
   const missingAssets: CompileOutput['missingAssets'] = [];

@@ -112,9 +112,8 @@ async function carrierImage(docker: Docker): Promise<string> {
     images[0];
   if (!pick)
     throw new DustyError(
-      'the engine has no image at all to mount volumes with; load or build one first',
-      [],
       'no-image',
+      'the engine has no image at all to mount volumes with; load or build one first',
     );
   return pick.Id;
 }
@@ -268,11 +267,7 @@ export async function readManifest(src: string): Promise<BackupManifest> {
           resolve(m);
         } catch (e) {
           reject(
-            new DustyError(
-              `${src} is not a Dusty backup: ${(e as Error).message}`,
-              [],
-              'bad-backup',
-            ),
+            new DustyError('bad-backup', `${src} is not a Dusty backup: ${(e as Error).message}`),
           );
         }
         input.destroy();
@@ -281,17 +276,13 @@ export async function readManifest(src: string): Promise<BackupManifest> {
     });
     extract.on('finish', () => {
       if (!found)
-        reject(
-          new DustyError(`${src} is not a Dusty backup (no ${MANIFEST} in it)`, [], 'bad-backup'),
-        );
+        reject(new DustyError('bad-backup', `${src} is not a Dusty backup (no ${MANIFEST} in it)`));
     });
     extract.on('error', (e) =>
-      reject(
-        new DustyError(`${src} is not a readable tar archive: ${e.message}`, [], 'bad-backup'),
-      ),
+      reject(new DustyError('bad-backup', `${src} is not a readable tar archive: ${e.message}`)),
     );
     input.on('error', (e) =>
-      reject(new DustyError(`cannot read ${src}: ${e.message}`, [], 'bad-backup')),
+      reject(new DustyError('bad-backup', `cannot read ${src}: ${e.message}`)),
     );
     input.pipe(extract);
   });
@@ -314,9 +305,8 @@ export async function restore(
   );
   if (inUse.length)
     throw new DustyError(
-      `volumes in use: ${inUse.map((v) => `${v.name} (by ${v.usedBy.join(', ')})`).join('; ')}; remove those containers first (\`dusty stop --rm\`); nothing was changed`,
-      [],
       'volume-in-use',
+      `volumes in use: ${inUse.map((v) => `${v.name} (by ${v.usedBy.join(', ')})`).join('; ')}; remove those containers first (\`dusty stop --rm\`); nothing was changed`,
     );
   const staging = await mkdtemp(join(tmpdir(), 'dusty-restore-'));
   try {

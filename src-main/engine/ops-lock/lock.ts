@@ -118,11 +118,10 @@ export class OperationCancelled extends DustyError {
     readonly notDone: string[] = [],
   ) {
     super(
+      'cancelled',
       `${reason}.` +
         (done.length ? `\nDone: ${done.join('; ')}.` : '\nNothing was changed.') +
         (notDone.length ? `\nNot done: ${notDone.join('; ')}.` : ''),
-      [],
-      'cancelled',
     );
   }
 }
@@ -222,9 +221,8 @@ export class OpLock {
       }
       if (!req.wait)
         throw new DustyError(
-          `${describeHolder(h, this.now())} is still running; wait for it, or run again without --no-wait to wait`,
-          [],
           'busy',
+          `${describeHolder(h, this.now())} is still running; wait for it, or run again without --no-wait to wait`,
         );
       const key = `${h.pid}/${h.startedAt}`;
       if (told !== key) {

@@ -60,15 +60,13 @@ export async function runningContainer(docker: Docker, name: string): Promise<Do
   const c = (await listContainers(docker)).get(name);
   if (!c)
     throw new DustyError(
-      `${name} has no container: is it in an active bundle? Start it with \`dusty up\``,
-      [],
       'not-running',
+      `${name} has no container: is it in an active bundle? Start it with \`dusty up\``,
     );
   if (c.state !== 'running')
     throw new DustyError(
-      `${name} is not running (${c.state}); start it with \`dusty up\` or \`dusty restart ${name}\``,
-      [],
       'not-running',
+      `${name} is not running (${c.state}); start it with \`dusty up\` or \`dusty restart ${name}\``,
     );
   return docker.getContainer(c.id);
 }

@@ -9,7 +9,7 @@ import { ComposeRunner, detectCompose } from '../docker/compose-runner.js';
 import { resolveRepoName, syncRepos, type RepoNameError } from '../repos/repos.js';
 import { DustyError, type Project } from '../project.js';
 import { ROUTER_NAME } from '../specs/validate.js';
-import { listContainers, runningContainer } from './containers.js';
+import { listContainers } from './containers.js';
 import { stopCodeSync } from '../remote/remote-up.js';
 import { findBrokenState, heal } from './heal.js';
 
@@ -38,6 +38,7 @@ export async function stop(
   const unknown = names.filter((n) => !existing.has(n));
   if (unknown.length)
     throw new DustyError(
+      'not-running',
       `no container for ${unknown.join(', ')}; running: ${[...existing.keys()].join(', ') || 'none'}`,
     );
   const runner = await lastRunner(project, onChild);
@@ -90,7 +91,7 @@ export async function restart(
         ),
       );
     } catch (e) {
-      throw new DustyError((e as Error).message, [], (e as RepoNameError).code ?? 'unknown-repo');
+      throw new DustyError((e as RepoNameError).code ?? 'unknown-repo', (e as Error).message);
     }
     await syncRepos(
       compiled.repos.filter((r) => repos.includes(r.name)),
@@ -111,9 +112,8 @@ export async function restart(
   const missing = list.filter((n) => !existing.has(n));
   if (missing.length)
     throw new DustyError(
-      `no container for ${missing.join(', ')}; start it with \`dusty up\``,
-      [],
       'not-running',
+      `no container for ${missing.join(', ')}; start it with \`dusty up\``,
     );
   await Promise.all(list.map((n) => docker.getContainer(existing.get(n)!.id).restart({ t: 5 })));
   return list;
@@ -176,7 +176,7 @@ export async function logs(
   const existing = await listContainers(docker);
   const c = existing.get(name);
   if (!c)
-    throw new DustyError(`${name} has no container; start it with \`dusty up\``, [], 'not-running');
+    throw new DustyError('not-running', `${name} has no container; start it with \`dusty up\``);
   const container = docker.getContainer(c.id);
   const info = await container.inspect();
   const base = {
@@ -219,37 +219,6 @@ export function scriptText(lines: string[], args: string[]): string {
   const all = [...lines];
   if (args.length && all.length) all[all.length - 1] += ' ' + args.map(shQuote).join(' ');
   return ['set -e', ...all].join('\n');
-}
-
-/** Runs a named script of an app in its running container; resolves with the script's exit code. */
-export async function runScript(
-  project: Project,
-  docker: Docker,
-  app: string,
-  scriptName: string,
-  args: string[],
-  out: Writable,
-  err: Writable,
-): Promise<number> {
-  const { specs } = await project.validate();
-  const spec = specs.apps[app];
-  if (!spec)
-    throw new DustyError(`no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`);
-  const script = spec.spec.scripts.find((s) => s.name === scriptName);
-  if (!script)
-    throw new DustyError(
-      `${app} has no script "${scriptName}"; its scripts: ${spec.spec.scripts.map((s) => s.name).join(', ') || 'none'}`,
-    );
-  const container = await runningContainer(docker, app);
-  const workdir = spec.spec.repo && spec.spec.mount ? spec.spec.mount : '/';
-  return execIn(
-    docker,
-    container,
-    ['/bin/sh', '-c', scriptText(script.command, args)],
-    workdir,
-    out,
-    err,
-  );
 }
 
 /** Runs a command in a container without a TTY, streaming its output; resolves with its exit code. */

@@ -19,7 +19,7 @@ export function parseLocation(s: string): Location {
   const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\/.*)$/.exec(s);
   if (m) return { container: m[1]!, path: m[2]! };
   if (/^[A-Za-z0-9][A-Za-z0-9_.-]*:/.test(s))
-    throw new DustyError(`${s}: a container path must be absolute, as in NAME:/path`);
+    throw new DustyError('usage', `${s}: a container path must be absolute, as in NAME:/path`);
   return { path: s };
 }
 
@@ -67,12 +67,13 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
   const src = parseLocation(srcArg);
   const dst = parseLocation(dstArg);
   if (!src.container && !dst.container)
-    throw new DustyError('one of SRC and DST must be a container path (NAME:/path)');
+    throw new DustyError('usage', 'one of SRC and DST must be a container path (NAME:/path)');
   const srcName = basename(src.path.replace(/\/+$/, '')) || '/';
 
   if (!src.container) {
     const local = resolve(src.path);
-    if ((await hostIsDir(local)) === undefined) throw new DustyError(`${src.path} does not exist`);
+    if ((await hostIsDir(local)) === undefined)
+      throw new DustyError('not-found', `${src.path} does not exist`);
     const c = await runningContainer(docker, dst.container!);
     const t = target(dst.path, await containerIsDir(c, dst.path), srcName);
     const pack = tarFs.pack(dirname(local), {
@@ -82,14 +83,17 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
     await c
       .putArchive(pack as unknown as NodeJS.ReadableStream, { path: t.dir })
       .catch((e: Error) => {
-        throw new DustyError(`cannot copy into ${dst.container}:${t.dir}: ${e.message}`);
+        throw new DustyError(
+          'copy-failed',
+          `cannot copy into ${dst.container}:${t.dir}: ${e.message}`,
+        );
       });
     return `${local} -> ${dst.container}:${posix.join(t.dir, t.name)}`;
   }
 
   const from = await runningContainer(docker, src.container);
   const archive = await from.getArchive({ path: src.path }).catch(() => {
-    throw new DustyError(`${src.container}:${src.path} does not exist`);
+    throw new DustyError('not-found', `${src.container}:${src.path} does not exist`);
   });
   if (!dst.container) {
     const local = resolve(dst.path);

@@ -9,7 +9,6 @@ import type Docker from 'dockerode';
 import type { UrlCheck } from '../../../src-shared/health.js';
 import type { UpTimeline } from '../../../src-shared/timeline.js';
 import { ROUTER_NAME } from '../specs/validate.js';
-import { ASSETS_IN_CONTAINER } from '../compiler/start-script.js';
 import {
   ComposeRunner,
   detectCompose,
@@ -135,7 +134,7 @@ export async function up(
   if (output.missingAssets.length) throw missingAssetsError(output.missingAssets);
 
   const unshared = await deps.unsharedFolders?.(compiled.repos);
-  if (unshared) throw new DustyError(unshared, [], 'folders-not-shared');
+  if (unshared) throw new DustyError('folders-not-shared', unshared);
 
   await steps.begin('engine');
   onEvent({ type: 'step', message: 'checking the Docker engine' });
@@ -286,14 +285,13 @@ async function apply(
 
 function missingAssetsError(missing: CompiledProject['output']['missingAssets']): DustyError {
   return new DustyError(
+    'missing-assets',
     'required assets are not set; nothing was changed:\n' +
       missing
         .map(
           (a) => `  ${a.asset} (${a.owner}, placed at ${a.path}): dusty assets set ${a.asset} FILE`,
         )
         .join('\n'),
-    [],
-    'missing-assets',
   );
 }
 
@@ -355,10 +353,7 @@ async function restartForChangedAssets(
   const running = await listContainers(docker);
   await Promise.all(
     compiled.output.containers.map(async (plan) => {
-      const names = plan.mounts.flatMap((m) => {
-        const match = new RegExp(`/assets/([^/:]+):${ASSETS_IN_CONTAINER}/`).exec(m);
-        return match ? [match[1]!] : [];
-      });
+      const names = plan.assets;
       const c = running.get(plan.name);
       if (!names.length || !c || c.state !== 'running') return;
       const container = docker.getContainer(c.id);
@@ -405,8 +400,8 @@ async function allCurrent(
     expected.map(async (plan) => {
       const c = existing.get(plan.name);
       // Built images are Compose's to judge.
-      if (!c || c.state !== 'running' || plan.image.startsWith('built from')) return false;
-      return c.imageId === (await imageId(plan.image));
+      if (!c || c.state !== 'running' || plan.image.kind !== 'pull') return false;
+      return c.imageId === (await imageId(plan.image.ref));
     }),
   );
   return checks.every(Boolean);
@@ -430,9 +425,7 @@ async function ensureImages(
 ) {
   const images = [
     ...new Set(
-      compiled.output.containers
-        .filter((c) => !c.image.startsWith('built from'))
-        .map((c) => c.image),
+      compiled.output.containers.flatMap((c) => (c.image.kind === 'pull' ? [c.image.ref] : [])),
     ),
   ];
   const missing: string[] = [];
@@ -449,7 +442,9 @@ async function ensureImages(
   const failures: string[] = [];
   for (const img of missing.sort()) {
     onEvent({ type: 'pull', image: img, status: 'pulling' });
-    const users = compiled.output.containers.filter((c) => c.image === img).map((c) => c.name);
+    const users = compiled.output.containers
+      .filter((c) => c.image.kind === 'pull' && c.image.ref === img)
+      .map((c) => c.name);
     for (const u of users) recorder.begin(u, 'image', Date.now(), `pull ${img}`);
     try {
       await pullImage(docker, img);
@@ -457,7 +452,10 @@ async function ensureImages(
       for (const u of users) recorder.end(u, 'image');
     } catch (e) {
       const loginNeeded = compiled.output.containers.some(
-        (c) => c.image === img && compiled.validation.specs.apps[c.name]?.spec.image_requires_login,
+        (c) =>
+          c.image.kind === 'pull' &&
+          c.image.ref === img &&
+          compiled.validation.specs.apps[c.name]?.spec.image_requires_login,
       );
       failures.push(`  ${img}: ${pullFailureReason(img, e, loginNeeded)}`);
       onEvent({ type: 'pull', image: img, status: 'failed' });
@@ -466,15 +464,16 @@ async function ensureImages(
   }
   if (failures.length) {
     const users = (img: string) =>
-      compiled.output.containers.filter((c) => c.image === img).map((c) => c.name);
+      compiled.output.containers
+        .filter((c) => c.image.kind === 'pull' && c.image.ref === img)
+        .map((c) => c.name);
     throw new DustyError(
+      'pull-failed',
       `cannot pull ${failures.length} image(s):\n${failures.join('\n')}\n` +
         `used by: ${missing.map((m) => `${m} (${users(m).join(', ')})`).join('; ')}\n` +
         'What to do: check the network and the image name; for a private registry run `docker login`; ' +
         'offline, build or load the image locally (`docker build -t NAME .`, `docker load -i FILE`) and run `dusty up` again. ' +
         'For the router, `dusty config set nginx_image IMAGE` chooses another nginx image.',
-      [],
-      'pull-failed',
     );
   }
 }
@@ -525,9 +524,9 @@ async function waitForContainers(
             ? 'its healthcheck fails'
             : `it exited with code ${info.State.ExitCode}`;
         throw new DustyError(
-          `${name} did not start: ${why}.\nIts last log lines:\n${logs ? logs.replace(/^/gm, '  | ') : '  (no output)'}\nSee more with \`dusty logs ${name}\`.`,
-          [],
           'container-failed',
+          `${name} did not start: ${why}.\nIts last log lines:\n${logs ? logs.replace(/^/gm, '  | ') : '  (no output)'}\nSee more with \`dusty logs ${name}\`.`,
+          { container: name, reason: why, logs: logs ? logs.split('\n') : [] },
         );
       }
     }
@@ -535,9 +534,8 @@ async function waitForContainers(
     await checkpoint();
     if (Date.now() > deadline)
       throw new DustyError(
-        `timed out after ${timeoutS}s waiting for ${[...pending].join(', ')}; see \`dusty status\` and \`dusty logs NAME\``,
-        [],
         'timeout',
+        `timed out after ${timeoutS}s waiting for ${[...pending].join(', ')}; see \`dusty status\` and \`dusty logs NAME\``,
       );
     await new Promise((r) => setTimeout(r, 150));
   }

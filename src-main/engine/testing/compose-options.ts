@@ -55,7 +55,11 @@ export function bytes(v: unknown, key: string): number {
   if (typeof v === 'number') return v;
   const text = typeof v === 'string' ? v : JSON.stringify(v);
   const m = /^(\d+(?:\.\d+)?)\s*([bkmg])?b?$/i.exec(text.trim());
-  if (!m) throw new DustyError(`compose ${key}: expected a size such as 512m, found "${text}"`);
+  if (!m)
+    throw new DustyError(
+      'invalid-specs',
+      `compose ${key}: expected a size such as 512m, found "${text}"`,
+    );
   return Math.round(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!);
 }
 

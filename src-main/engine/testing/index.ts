@@ -3,6 +3,7 @@
  * tested (with each suite's last result), run a suite with live output, and
  * clean up after runs.
  */
+import type { ImageSource } from '../compiler/index.js';
 import type { Project } from '../project.js';
 import { DustyError } from '../project.js';
 import { scopeValidation } from '../specs/validate.js';
@@ -34,7 +35,7 @@ export interface SuiteSummary {
 export interface TestTargetSummary {
   name: string;
   kind: 'app' | 'lib';
-  image: string;
+  image: ImageSource;
   suites: SuiteSummary[];
 }
 
@@ -46,18 +47,18 @@ export async function listSuites(project: Project, target?: string): Promise<Tes
   const reach = new Set(names.flatMap((n) => [...testReach(full.specs, n)]));
   const validation = scopeValidation(full, reach);
   if (!validation.ok)
-    throw new DustyError(
-      'the specs are invalid',
-      validation.problems.filter((p) => p.severity === 'error'),
-      'invalid-specs',
-    );
+    throw new DustyError('invalid-specs', 'the specs are invalid', {
+      problems: validation.problems.filter((p) => p.severity === 'error'),
+    });
   const results = await new TestResultsStore(project.store.home).all();
   return names.map((n) => {
     const t = resolveTarget(validation.specs, n);
     return {
       name: t.name,
       kind: t.kind,
-      image: t.test.image ?? `built from ${t.test.build ?? '?'}`,
+      image: t.test.image
+        ? { kind: 'pull', ref: t.test.image }
+        : { kind: 'build', build: t.test.build },
       suites: t.test.suites.map((s) => ({
         name: s.name,
         description: s.description,

@@ -44,17 +44,15 @@ export function resolveTarget(specs: Specs, name: string): TestTarget {
       : undefined;
   if (!found) {
     throw new DustyError(
-      `no app or lib is named "${name}"; testable: ${testableNames(specs).join(', ') || 'none'}`,
-      [],
       'unknown-target',
+      `no app or lib is named "${name}"; testable: ${testableNames(specs).join(', ') || 'none'}`,
     );
   }
   const test = found.spec.test;
   if (!test)
     throw new DustyError(
-      `${found.kind} ${name} has no test section (${found.file}); testable: ${testableNames(specs).join(', ') || 'none'}`,
-      [],
       'no-tests',
+      `${found.kind} ${name} has no test section (${found.file}); testable: ${testableNames(specs).join(', ') || 'none'}`,
     );
   const libs = libsInInstallOrder(specs, found.libNames)
     .filter((l) => l !== name)
@@ -104,9 +102,8 @@ export function selectSuites(target: TestTarget, suite: string): Suite[] {
   const found = target.test.suites.find((s) => s.name === suite);
   if (!found)
     throw new DustyError(
-      `${target.name} has no suite "${suite}"; its suites: ${target.test.suites.map((s) => s.name).join(', ') || 'none'}`,
-      [],
       'unknown-suite',
+      `${target.name} has no suite "${suite}"; its suites: ${target.test.suites.map((s) => s.name).join(', ') || 'none'}`,
     );
   return [found];
 }
@@ -211,9 +208,8 @@ export function planServiceContainer(
 ): ServiceContainerPlan {
   if (typeof def.image !== 'string' || !def.image)
     throw new DustyError(
-      `service ${name}: a test run needs an \`image\` (building services is not supported in tests)`,
-      [],
       'service-image',
+      `service ${name}: a test run needs an \`image\` (building services is not supported in tests)`,
     );
   return { image: def.image, cmd: words(def.command), ...createOptions(def, ownsNetwork) };
 }

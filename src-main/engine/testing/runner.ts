@@ -91,21 +91,22 @@ export async function runTests(
   const full = await project.validate();
   const validation = scopeValidation(full, testReach(full.specs, opts.target));
   if (!validation.ok)
-    throw new DustyError(
-      'the specs are invalid',
-      validation.problems.filter((p) => p.severity === 'error'),
-      'invalid-specs',
-    );
+    throw new DustyError('invalid-specs', 'the specs are invalid', {
+      problems: validation.problems.filter((p) => p.severity === 'error'),
+    });
   for (const p of validation.problems)
     onEvent({ type: 'warning', message: `${p.file}: ${p.path ? `${p.path}: ` : ''}${p.message}` });
   const specs = validation.specs;
   const target = resolveTarget(specs, opts.target);
   const suites = selectSuites(target, opts.suite);
-  if (!suites.length) throw new DustyError(`${target.name} has no suites`, [], 'no-suites');
+  if (!suites.length) throw new DustyError('no-suites', `${target.name} has no suites`);
   for (const s of suites)
     for (const svc of s.services)
       if (!specs.services[svc])
-        throw new DustyError(`suite ${s.name} of ${target.name} uses the unknown service "${svc}"`);
+        throw new DustyError(
+          'unknown-service',
+          `suite ${s.name} of ${target.name} uses the unknown service "${svc}"`,
+        );
 
   const [config, overrides] = await Promise.all([
     project.store.config(),
@@ -252,8 +253,7 @@ class TestRun {
   }
 
   checkAborted() {
-    if (this.signal?.aborted)
-      throw new DustyError('the test run was interrupted', [], 'interrupted');
+    if (this.signal?.aborted) throw new DustyError('interrupted', 'the test run was interrupted');
   }
 
   get labels(): Record<string, string> {
@@ -297,9 +297,8 @@ class TestRun {
             if (failed)
               reject(
                 new DustyError(
-                  `building the test image of ${target.name} from ${context} failed: ${failed}`,
-                  [],
                   'build-failed',
+                  `building the test image of ${target.name} from ${context} failed: ${failed}`,
                 ),
               );
             else resolve();
@@ -322,10 +321,10 @@ class TestRun {
       await pullImage(this.docker, image);
     } catch (e) {
       throw new DustyError(
-        `cannot pull the test image ${image} of ${target.name}: ${pullFailureReason(image, e, test.image_requires_login)}\n` +
-          'What to do: check the network and the image name, or build or load it locally (`docker build -t NAME .`, `docker load -i FILE`).',
-        [],
         'pull-failed',
+        `cannot pull the test image ${image} of ${target.name}: ${pullFailureReason(image, e, test.image_requires_login)}
+` +
+          'What to do: check the network and the image name, or build or load it locally (`docker build -t NAME .`, `docker load -i FILE`).',
       );
     }
     return (await this.docker.getImage(image).inspect()).Id;
@@ -340,9 +339,8 @@ class TestRun {
   ) {
     if (!target.test.image && !target.test.build)
       throw new DustyError(
-        `the test section of ${target.name} (${target.file}) needs \`image\` or \`build\``,
-        [],
         'no-test-image',
+        `the test section of ${target.name} (${target.file}) needs \`image\` or \`build\``,
       );
     const baseId = await this.baseImage(target, repoPath);
     const repo = testingRepo(projectName(), target.name);
@@ -373,9 +371,8 @@ class TestRun {
     if (code !== 0) {
       const logs = await lastLogLines(this.docker, container.id);
       throw new DustyError(
-        `the once commands of ${target.name}'s tests failed with exit code ${code}:\n${logs.replace(/^/gm, '  | ')}`,
-        [],
         'once-failed',
+        `the once commands of ${target.name}'s tests failed with exit code ${code}:\n${logs.replace(/^/gm, '  | ')}`,
       );
     }
     const esc = (s: string) => JSON.stringify(s);
@@ -439,9 +436,8 @@ class TestRun {
       await pullImage(this.docker, image);
     } catch (e) {
       throw new DustyError(
-        `cannot pull ${image} for ${forWhat}: ${pullFailureReason(image, e)}`,
-        [],
         'pull-failed',
+        `cannot pull ${image} for ${forWhat}: ${pullFailureReason(image, e)}`,
       );
     }
   }
@@ -502,9 +498,8 @@ class TestRun {
       if (!info.State.Running) {
         const logs = await lastLogLines(this.docker, id);
         throw new DustyError(
-          `the test copy of service ${info.Config.Labels?.['com.docker.compose.service'] ?? info.Name} exited with code ${info.State.ExitCode}:\n${logs.replace(/^/gm, '  | ') || '  (no output)'}`,
-          [],
           'service-failed',
+          `the test copy of service ${info.Config.Labels?.['com.docker.compose.service'] ?? info.Name} exited with code ${info.State.ExitCode}:\n${logs.replace(/^/gm, '  | ') || '  (no output)'}`,
         );
       }
     }

@@ -50,7 +50,10 @@ export type TrustOutcome =
   { how: 'helper'; stores: string[]; skipped: string[] } | { how: 'manual'; command: string };
 
 /** Trusts the CA through the helper; without it, gives the one command that does. */
-export async function trustCa(project: Project, helper: HelperClient): Promise<TrustOutcome> {
+export async function trustCa(
+  project: Project,
+  helper: Pick<HelperClient, 'available' | 'call'>,
+): Promise<TrustOutcome> {
   const paths = tlsPaths(project.store.home);
   const ca = await currentCa(project);
   if (!(await helper.available()))
@@ -61,7 +64,10 @@ export async function trustCa(project: Project, helper: HelperClient): Promise<T
 }
 
 /** Takes Dusty's CA out of the stores through the helper. */
-export async function untrustCa(project: Project, helper: HelperClient) {
+export async function untrustCa(
+  project: Project,
+  helper: Pick<HelperClient, 'available' | 'call'>,
+) {
   const r = await helper.call('trust.remove', {});
   await recordTrust(tlsPaths(project.store.home), undefined);
   return r;
@@ -74,7 +80,7 @@ export async function untrustCa(project: Project, helper: HelperClient) {
  */
 export async function recreateCa(
   project: Project,
-  helper: HelperClient,
+  helper: Pick<HelperClient, 'available' | 'call'>,
 ): Promise<{ ca: CaInfo; trust: TrustOutcome }> {
   const paths = tlsPaths(project.store.home);
   const { createCa } = await import('./ca.js');

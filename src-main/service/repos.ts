@@ -1,0 +1,90 @@
+/** Use cases over repos: where each comes from, overrides, and pulling the managed ones. */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DustyError } from '../engine/project.js';
+import {
+  describeRepos,
+  matchReposInDir,
+  reposOfSpecs,
+  resolveRepoName,
+  RepoNameError,
+  syncRepos,
+  type RepoInfo,
+  type SyncEvent,
+} from '../engine/repos/repos.js';
+import { syncStatus } from '../engine/remote/remote-up.js';
+import type { ServiceContext } from './context.js';
+import { locked } from './operations.js';
+
+async function list(ctx: ServiceContext): Promise<RepoInfo[]> {
+  const [{ specs }, overrides] = await Promise.all([
+    ctx.project.validate(),
+    ctx.store.repoOverrides(),
+  ]);
+  return describeRepos(reposOfSpecs(specs), overrides, ctx.store.reposDir);
+}
+
+/** A repo's full name from its full or short name (the original's), among the specs' repos. */
+export function repoName(given: string, known: readonly string[]): string {
+  try {
+    return resolveRepoName(given, known);
+  } catch (e) {
+    if (e instanceof RepoNameError) throw new DustyError(e.code, e.message, { known: [...known] });
+    throw e;
+  }
+}
+
+async function resolveGiven(ctx: ServiceContext, given: string): Promise<string> {
+  return repoName(
+    given,
+    (await list(ctx)).map((r) => r.name),
+  );
+}
+
+export const repos = {
+  list,
+  /** Each repo with its sync state when the engine is remote. */
+  listWithSync: async (ctx: ServiceContext) => {
+    const [all, sync] = await Promise.all([list(ctx), syncStatus(ctx.store)]);
+    return all.map((r) => ({ ...r, sync: sync?.find((f) => f.name === r.name) }));
+  },
+  /** Uses a local folder for a repo (by full or short name); returns its full name and the folder. */
+  override: async (
+    ctx: ServiceContext,
+    given: string,
+    path: string,
+  ): Promise<{ repo: string; path: string }> => {
+    const repo = await resolveGiven(ctx, given);
+    const abs = resolve(path);
+    const isDir = await stat(abs).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new DustyError('not-a-folder', `${abs} is not a folder`);
+    await locked(ctx, 'repos', () => ctx.store.setRepoOverride(repo, abs));
+    return { repo, path: abs };
+  },
+  /** Lets Dusty clone and pull a repo again (or, with none given, every overridden one); returns which. */
+  manage: async (ctx: ServiceContext, given?: string): Promise<string[]> => {
+    const names =
+      given === undefined
+        ? Object.keys(await ctx.store.repoOverrides())
+        : [await resolveGiven(ctx, given)];
+    await locked(ctx, 'repos', async () => {
+      for (const repo of names) await ctx.store.setRepoOverride(repo, undefined);
+    });
+    return names;
+  },
+  /** Overrides every repo whose folder name is in `dir`; returns what was overridden. */
+  from: async (ctx: ServiceContext, dir: string): Promise<Record<string, string>> => {
+    const names = (await list(ctx)).map((r) => r.name);
+    const found = await matchReposInDir(names, resolve(dir));
+    await locked(ctx, 'repos', async () => {
+      for (const [repo, path] of Object.entries(found)) await ctx.store.setRepoOverride(repo, path);
+    });
+    return found;
+  },
+  /** Pulls every managed repo. */
+  update: async (ctx: ServiceContext, onEvent: (e: SyncEvent) => void): Promise<void> =>
+    locked(ctx, 'repos', async () => syncRepos(await list(ctx), true, onEvent)),
+};
