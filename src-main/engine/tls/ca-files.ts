@@ -2,8 +2,8 @@
  * Reading the CA and the router's certificate with node:crypto alone, so a
  * no-op `up` (and `dusty https status`, the dashboard, `dump`) checks them
  * without loading the X.509 library (@peculiar/x509 and its dependencies
- * take a few hundred milliseconds to import); `./ca.js`, which has it, is
- * imported only when something must be issued.
+ * take a few hundred milliseconds to import); `./ca.js` and
+ * `./name-constraints.js`, which have it, are imported only when needed.
  *
  * node:crypto cannot read name constraints, so the suffixes a CA permits are
  * kept beside it (ca-permitted.json) under the CA's fingerprint when it is
@@ -82,7 +82,7 @@ export async function readCa(paths: TlsPaths): Promise<CaInfo | undefined> {
   let permitted = await notedPermitted(paths, facts.fingerprint);
   if (!permitted) {
     // A CA from before the note: read once with the library.
-    const { permittedOfPem } = await import('./ca.js');
+    const { permittedOfPem } = await import('./name-constraints.js');
     permitted = permittedOfPem(pem);
     await notePermitted(paths, { ...facts, permitted }).catch(() => undefined);
   }

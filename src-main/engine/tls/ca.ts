@@ -37,7 +37,10 @@ import {
   type CaInfo,
 } from './ca-files.js';
 
+import { permittedSuffixes } from './name-constraints.js';
+
 export { tlsPaths, type TlsPaths } from './paths.js';
+export { permittedOfPem, permittedSuffixes } from './name-constraints.js';
 export { readCa, type CaInfo } from './ca-files.js';
 
 // Node's webcrypto is the standard API; only its type declarations differ from the DOM's.
@@ -48,18 +51,6 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const CA_DAYS = 3650;
 /** Browsers refuse leaves valid for more than 398 days; 90 is what public CAs move to. */
 export const LEAF_DAYS = 90;
-/** The dNSName suffixes a certificate's name constraints permit (empty when it has none). */
-export function permittedSuffixes(cert: x509.X509Certificate): string[] {
-  const ext = cert.getExtension(id_ce_nameConstraints);
-  if (!ext) return [];
-  const nc = AsnConvert.parse(ext.value, NameConstraints);
-  return (nc.permittedSubtrees ?? []).flatMap((t) => (t.base.dNSName ? [t.base.dNSName] : []));
-}
-
-/** The dNSName suffixes the name constraints of a PEM certificate permit. */
-export function permittedOfPem(pem: string): string[] {
-  return permittedSuffixes(new x509.X509Certificate(pem));
-}
 
 const serial = () => {
   const b = randomBytes(16);

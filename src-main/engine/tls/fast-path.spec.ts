@@ -1,8 +1,8 @@
 /**
  * A no-op `up` checks the CA and the router's certificate with node:crypto
  * and loads the X.509 library only when something must be issued. Each test
- * starts from a fresh module registry and counts the loads of ./ca.js (the
- * only importer of @peculiar/x509) and of the library itself.
+ * starts from a fresh module registry and counts the loads of ./ca.js (which
+ * issues certificates) and of the library itself.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,7 +96,8 @@ describe('a no-op up does not load the X.509 library', () => {
     rmSync(join(tlsPaths(home).dir, 'ca-permitted.json'));
     loads.ca = loads.x509 = 0;
     expect((await freshPrepare(['web.demo.test'])).leafChanged).toBe(false);
-    expect(loads.ca).toBe(1);
+    // Only the library and its reader of name constraints, not the issuing code (./ca.js).
+    expect(loads).toEqual({ ca: 0, x509: 1 });
     loads.ca = loads.x509 = 0;
     const third = await freshPrepare(['web.demo.test']);
     expect(third.ca.permitted).toEqual(['localhost', 'test']);
