@@ -19,8 +19,10 @@ const env = {
   DUSTY_HOME: join(dir, 'home'),
   DUSTY_PROJECT: PROJECT,
   DUSTY_HOSTS_FILE: join(dir, 'hosts'),
+  DUSTY_ORIGINAL_CONFIG: join(dir, 'etc', 'config.yml'),
   NO_COLOR: '1',
 };
+const TOOL_IMAGE = 'e2ecompat-tool:local';
 const dusty = (...args: string[]): Promise<RunResult> =>
   run('node', [join(ROOT, 'bin', 'dusty.js'), ...args], { env, timeoutMs: 280_000 });
 const must = async (...args: string[]) => ok(await dusty(...args), `dusty ${args.join(' ')}`);
@@ -39,7 +41,20 @@ beforeAll(async () => {
     '#!/bin/sh\necho "$GREETING $(pwd) $(id -u)" > /tmp/out\nexec tail -f /dev/null\n',
   );
   chmodSync(join(repo, 'run.sh'), 0o755);
-  write(join(specs, 'bundles', 'main.yml'), 'description: the live one\napps: [web]\n');
+  write(join(specs, 'bundles', 'main.yml'), 'description: the live one\napps: [web, tool]\n');
+  // An app without a mount, on an image whose working directory is not /.
+  write(join(dir, 'tool', 'Dockerfile'), 'FROM dusty-busybox:local\nWORKDIR /srv/tool\n');
+  ok(await run('docker', ['build', '-q', '-t', TOOL_IMAGE, join(dir, 'tool')]), 'docker build');
+  write(
+    join(specs, 'apps', 'tool.yml'),
+    [
+      `image: ${TOOL_IMAGE}`,
+      'commands:',
+      '  always: [pwd > /tmp/started-in, exec tail -f /dev/null]',
+      'scripts:',
+      '  - {name: where, description: prints where it runs, command: [pwd]}',
+    ].join('\n'),
+  );
   write(join(specs, 'bundles', 'stale.yml'), 'description: nobody uses it\napps: [gone]\n');
   write(join(specs, 'apps', 'broken.yml'), 'imagee: typo\ncommands: {always: [x]}\n');
   write(
@@ -101,14 +116,31 @@ afterAll(async () => {
     '-f',
     `${PROJECT}_web_1`,
     `${PROJECT}_db_1`,
+    `${PROJECT}_tool_1`,
     `${PROJECT}_dusty-router_1`,
   ]);
+  await run('docker', ['rmi', '-f', TOOL_IMAGE]);
   await run('docker', ['network', 'rm', `${PROJECT}_dusty`]);
   await run('docker', ['volume', 'rm', `${PROJECT}_webdata`]);
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a team coming from the original Dusty', () => {
+  it('is offered the import by the first run and by doctor, whose --fix imports', async () => {
+    const original = join(dir, 'etc', 'config.yml');
+    const first = await dusty('bundles', 'list');
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toContain(`\`dusty config import ${original}\``);
+    const doctor = await dusty('doctor');
+    expect(doctor.stdout).toMatch(/original Dusty.*not yet/);
+    expect(doctor.stdout).toContain(`dusty config import ${original}`);
+    const fixed = await dusty('doctor', '--fix', '--yes');
+    expect(fixed.stdout).toContain(`imported ${original}: specs_repo: ${specs}`);
+    expect((await must('config', 'listvalues')).stdout).toContain(`specs_repo: ${specs}`);
+    // Once imported, nobody is offered it again.
+    expect((await dusty('doctor')).stdout).not.toContain('dusty config import');
+  });
+
   it('imports the original install and shows what it imported', async () => {
     const r = await must('config', 'import', join(dir, 'etc', 'config.yml'));
     expect(r.stdout).toContain(`specs_repo: ${specs}`);
@@ -138,6 +170,13 @@ describe('a team coming from the original Dusty', () => {
     await docker('exec', `${PROJECT}_db_1`, 'true');
     const env = await docker('exec', `${PROJECT}_db_1`, 'sh', '-c', 'echo $FROM_ORIGINAL');
     expect(env.stdout.trim()).toBe('yes-it-is');
+  });
+
+  it("starts an app without a mount, and runs its scripts, in its image's working directory", async () => {
+    const started = await docker('exec', `${PROJECT}_tool_1`, 'cat', '/tmp/started-in');
+    expect(started.stdout.trim()).toBe('/srv/tool');
+    const r = await must('scripts', 'tool', 'where');
+    expect(r.stdout.trim()).toBe('/srv/tool');
   });
 
   it('places a relative asset under the mount and keeps a named volume after stop --rm', async () => {

@@ -28,6 +28,7 @@ import { remoteRepoPath } from './remote/sync.js';
 import { loadSpecs } from './specs/load.js';
 import { reachOf, scopeValidation, type ValidationResult } from './specs/validate.js';
 import { writeFileAtomic } from './state/files.js';
+import { originalInstallOffer } from './state/import-original.js';
 import type { StateStore } from './state/store.js';
 
 /**
@@ -80,13 +81,19 @@ export class Project {
   async specsPath(explicit?: string): Promise<string> {
     if (explicit) return resolve(explicit);
     const { specs_repo } = await this.store.config();
-    if (!specs_repo)
+    if (!specs_repo) {
+      // The first run on a machine that had the original Dusty says how to bring its install over.
+      const offer = await originalInstallOffer(this.store);
       throw new DustyError(
         'no-specs-repo',
-        'no specs repo is configured: run `dusty config set specs_repo PATH_OR_GIT_URL`',
+        `no specs repo is configured: run \`dusty config set specs_repo PATH_OR_GIT_URL\`${offer ? `, or import it: ${offer}` : ''}`,
       );
+    }
     const local = normalizeSpecsRepo(specs_repo);
     if (isAbsolute(local)) return local;
+    // `dusty repos override SPECS_SHORT_NAME PATH`, as the original's tutorial does with its specs repo.
+    const override = (await this.store.repoOverrides())[specs_repo];
+    if (override) return override;
     const path = join(this.store.home, 'specs', managedFolder(specs_repo));
     const ok = await access(join(path, '.git')).then(
       () => true,

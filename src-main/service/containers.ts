@@ -27,7 +27,9 @@ async function findScript(ctx: ServiceContext, app: string, name: string) {
       `${app} has no script "${name}"; its scripts: ${names.join(', ') || 'none'}`,
       { known: names },
     );
-  return { script, workdir: spec.spec.repo && spec.spec.mount ? spec.spec.mount : '/' };
+  // Without a mount: the container's own working directory (the image's), where its start script runs.
+  const workdir = spec.spec.repo && spec.spec.mount ? spec.spec.mount : undefined;
+  return { script, workdir };
 }
 
 export const containers = {
@@ -54,7 +56,7 @@ export const containers = {
     return [
       '/bin/sh',
       '-c',
-      `cd ${shQuote(workdir)} || exit 1\n${scriptText(script.command, args)}`,
+      `${workdir ? `cd ${shQuote(workdir)} || exit 1\n` : ''}${scriptText(script.command, args)}`,
     ];
   },
   /** Runs an app's script in its running container; resolves with the script's exit code. */

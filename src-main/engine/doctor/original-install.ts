@@ -20,7 +20,7 @@ export const originalInstallCheck: DoctorCheck = {
     return [
       {
         title: 'an install of the original Dusty is imported',
-        status: 'warn',
+        status: 'fail',
         found: `not yet: ${file} exists and this Dusty has no specs repo`,
         fix: offer,
         repair: {

@@ -226,7 +226,8 @@ export async function execIn(
   docker: Docker,
   container: Docker.Container,
   cmd: string[],
-  workdir: string,
+  /** Undefined: the container's own working directory. */
+  workdir: string | undefined,
   out: Writable,
   err: Writable,
 ): Promise<number> {
@@ -234,7 +235,7 @@ export async function execIn(
     Cmd: cmd,
     AttachStdout: true,
     AttachStderr: true,
-    WorkingDir: workdir,
+    ...(workdir ? { WorkingDir: workdir } : {}),
   });
   const stream = await exec.start({});
   docker.modem.demuxStream(stream, out, err);

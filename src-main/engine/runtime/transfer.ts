@@ -57,6 +57,23 @@ async function hostIsDir(path: string): Promise<boolean | undefined> {
   }
 }
 
+/**
+ * Makes the folder a copy lands in, as the original Dusty did (`mkdir -p` in
+ * the container), so `cp a:/f b:/new/place/f` works like it did there.
+ */
+async function ensureContainerDir(c: Docker.Container, name: string, dir: string): Promise<void> {
+  if ((await containerIsDir(c, dir)) !== undefined) return;
+  const exec = await c.exec({ Cmd: ['mkdir', '-p', dir], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  await new Promise((done) => {
+    stream.on('end', done);
+    stream.on('close', done);
+    stream.resume();
+  });
+  if ((await exec.inspect()).ExitCode !== 0)
+    throw new DustyError('copy-failed', `cannot make the folder ${name}:${dir} (mkdir -p failed)`);
+}
+
 /** Where a copy lands: into DST when it is an existing folder, else as DST. */
 function target(dst: string, dstIsDir: boolean | undefined, srcName: string) {
   return dstIsDir ? { dir: dst, name: srcName } : { dir: dirname(dst), name: basename(dst) };
@@ -76,6 +93,7 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
       throw new DustyError('not-found', `${src.path} does not exist`);
     const c = await runningContainer(docker, dst.container!);
     const t = target(dst.path, await containerIsDir(c, dst.path), srcName);
+    await ensureContainerDir(c, dst.container!, t.dir);
     const pack = tarFs.pack(dirname(local), {
       entries: [basename(local)],
       map: (h) => ({ ...h, name: renameTop(h.name, basename(local), t.name) }),
@@ -106,6 +124,7 @@ export async function copy(docker: Docker, srcArg: string, dstArg: string): Prom
   }
   const to = await runningContainer(docker, dst.container);
   const t = target(dst.path, await containerIsDir(to, dst.path), srcName);
+  await ensureContainerDir(to, dst.container, t.dir);
   const extract = tarStream.extract();
   const pack = tarStream.pack();
   extract.on('entry', (header, stream, next) => {
