@@ -36,6 +36,17 @@ host_forwarding:
 commands:
   always:
     - httpd -f -p 8000 -h /srv/site
+test:
+  image: dusty-busybox:local
+  once:
+    - touch /once-ran
+  suites:
+    - name: files
+      description: reads the code the suite mounts, and says where it is mounted from
+      command:
+        - cat /srv/site/index.html /opt/tools/tool.sh
+        - test ! -e /srv/site/secret.env
+        - grep -E ' /(srv/site|opt/tools) ' /proc/self/mountinfo
 `,
   'libs/tools.yml': `repo: github.com/e2e-remote/tools
 mount: /opt/tools

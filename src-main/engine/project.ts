@@ -73,7 +73,7 @@ export class Project {
   constructor(
     readonly store: StateStore,
     /** Where the engine runs: by default the configured provider's facts. */
-    private readonly platformFacts: () => Promise<PlatformFacts> = async () =>
+    readonly platformFacts: () => Promise<PlatformFacts> = async () =>
       (await Platform.create(store)).facts(),
   ) {}
 

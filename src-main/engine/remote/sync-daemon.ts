@@ -58,6 +58,7 @@ class SyncDaemon {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private ready = false;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly plan: SyncPlan,
@@ -133,7 +134,8 @@ class SyncDaemon {
     const whole = this.whole.delete(name);
     const files = [...(this.changed.get(name) ?? [])];
     this.changed.delete(name);
-    await this.set(name, { state: 'syncing', reason: undefined });
+    // Not waited for: the state file is written (and flushed) while rsync runs.
+    void this.set(name, { state: 'syncing', reason: undefined });
     try {
       const session = await this.connection();
       // `up` made the remote folders; a whole copy makes a deleted one again.
@@ -168,14 +170,18 @@ class SyncDaemon {
     await this.persist();
   }
 
+  /** Writes the state as it is now, after the writes before it (so the last state is what stays). */
   private persist(): Promise<void> {
-    const state: SyncStateFile = {
+    const state: SyncStateFile = structuredClone({
       pid: process.pid,
       host: describeTarget(this.plan.target),
       ready: this.ready,
       folders: [...this.status.values()],
-    };
-    return writeState(this.paths.state, state).catch(() => undefined);
+    });
+    this.writing = this.writing.then(() =>
+      writeState(this.paths.state, state).catch(() => undefined),
+    );
+    return this.writing;
   }
 
   async stop(): Promise<void> {
@@ -184,6 +190,8 @@ class SyncDaemon {
     await Promise.all(this.watchers.map((w) => w.close()));
     await this.connecting?.catch(() => undefined);
     await this.session?.close();
+    // A state written after `stop` cleared it would say a stopped sync is running.
+    await this.writing;
     await rm(this.paths.pid, { force: true });
   }
 }

@@ -16,6 +16,7 @@ import { projectName } from '../docker/compose-runner.js';
 import { pullFailureReason, pullImage } from '../docker/pull.js';
 import { DustyError, type Project } from '../project.js';
 import { describeRepos, reposOfSpecs, syncRepos, type SyncEvent } from '../repos/repos.js';
+import { copyReposForTest } from '../remote/remote-test.js';
 import { lastLogLines } from '../runtime/containers.js';
 import { scopeValidation } from '../specs/validate.js';
 import {
@@ -127,9 +128,16 @@ export async function runTests(
     await exclusive(() => syncRepos(repos, pull, (event) => onEvent({ type: 'repo', event })));
   }
   const repoPath = (repo: string) => repos.find((r) => r.name === repo)?.path ?? repo;
+  // A remote engine mounts the copies on its host, as `up`'s containers do.
+  const { remote } = await project.platformFacts();
+  const mountPath = remote
+    ? await exclusive(() =>
+        copyReposForTest(remote, repos, (message) => onEvent({ type: 'step', message })),
+      )
+    : repoPath;
   const binds = [
-    ...(target.repo ? [`${repoPath(target.repo)}:${target.workdir}`] : []),
-    ...target.libs.map((l) => `${repoPath(l.repo)}:${l.mount}`),
+    ...(target.repo ? [`${mountPath(target.repo)}:${target.workdir}`] : []),
+    ...target.libs.map((l) => `${mountPath(l.repo)}:${l.mount}`),
   ];
 
   try {
