@@ -20,6 +20,43 @@ function printPlan(plan: CleanupPlan, verb: string) {
   console.log(`${plan.items.length} item(s), frees about ${formatBytes(plan.size)}`);
 }
 
+/** `disk backup DEST`: shows what goes in, asks before replacing a file, writes the archive. */
+async function backup(dest: string, opts: { yes?: boolean }) {
+  const disk = getDusty().disk;
+  const plan = await disk.planBackup();
+  console.log(`backing up to ${resolve(dest)}:`);
+  console.log(
+    `  ${plan.persistDir}: ${plan.persistFiles} file(s), ${formatBytes(plan.persistSize)}`,
+  );
+  for (const v of plan.volumes)
+    console.log(
+      `  volume ${v.name}: ${formatBytes(v.size)}${v.usedBy.length ? dim(` (used by ${v.usedBy.join(', ')})`) : ''}`,
+    );
+  if (!plan.volumes.length) console.log(dim('  no named volumes'));
+  const exists = await stat(dest).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !(await confirm(`${dest} exists; replace it?`, opts.yes)))
+    return console.log('nothing was written');
+  const m = await disk.backup(plan, resolve(dest));
+  console.log(green(`✔ wrote ${resolve(dest)} (persist folder and ${m.volumes.length} volume(s))`));
+}
+
+/** `disk restore SRC`: says what the archive replaces, asks, puts it back. */
+async function restore(src: string, opts: { yes?: boolean }) {
+  const dusty = getDusty();
+  const m = await dusty.disk.readManifest(resolve(src));
+  const store = dusty.ctx.store;
+  console.log(`${src}: backup of project ${m.project} from ${m.createdAt}. Restoring replaces:`);
+  if (m.persist) console.log(`  ${store.persistDir} (everything in it)`);
+  for (const v of m.volumes) console.log(`  volume ${v.name}`);
+  if (!(await confirm('replace this data with the backup?', opts.yes)))
+    return console.log('nothing was changed');
+  await dusty.disk.restore(resolve(src));
+  console.log(green(`✔ restored the persist folder and ${m.volumes.length} volume(s)`));
+}
+
 /** Registers `disk` and its subcommands. */
 export function registerDiskCommands(program: Command): void {
   const disk = program
@@ -90,29 +127,7 @@ export function registerDiskCommands(program: Command): void {
       `write Dusty's persistent data (DUSTY_HOME/persist and the project's named volumes) to a tar archive`,
     )
     .option('-y, --yes', 'do not ask before replacing an existing file')
-    .action(async (dest: string, opts: { yes?: boolean }) => {
-      const disk = getDusty().disk;
-      const plan = await disk.planBackup();
-      console.log(`backing up to ${resolve(dest)}:`);
-      console.log(
-        `  ${plan.persistDir}: ${plan.persistFiles} file(s), ${formatBytes(plan.persistSize)}`,
-      );
-      for (const v of plan.volumes)
-        console.log(
-          `  volume ${v.name}: ${formatBytes(v.size)}${v.usedBy.length ? dim(` (used by ${v.usedBy.join(', ')})`) : ''}`,
-        );
-      if (!plan.volumes.length) console.log(dim('  no named volumes'));
-      const exists = await stat(dest).then(
-        () => true,
-        () => false,
-      );
-      if (exists && !(await confirm(`${dest} exists; replace it?`, opts.yes)))
-        return console.log('nothing was written');
-      const m = await disk.backup(plan, resolve(dest));
-      console.log(
-        green(`✔ wrote ${resolve(dest)} (persist folder and ${m.volumes.length} volume(s))`),
-      );
-    });
+    .action(backup);
 
   disk
     .command('restore <src>')
@@ -120,20 +135,5 @@ export function registerDiskCommands(program: Command): void {
       'put back the data of a `disk backup` archive, replacing the persist folder and the volumes it holds',
     )
     .option('-y, --yes', 'do not ask')
-    .action(
-      interruptibleAction(async (src: string, opts: { yes?: boolean }) => {
-        const dusty = getDusty();
-        const m = await dusty.disk.readManifest(resolve(src));
-        const store = dusty.ctx.store;
-        console.log(
-          `${src}: backup of project ${m.project} from ${m.createdAt}. Restoring replaces:`,
-        );
-        if (m.persist) console.log(`  ${store.persistDir} (everything in it)`);
-        for (const v of m.volumes) console.log(`  volume ${v.name}`);
-        if (!(await confirm('replace this data with the backup?', opts.yes)))
-          return console.log('nothing was changed');
-        await dusty.disk.restore(resolve(src));
-        console.log(green(`✔ restored the persist folder and ${m.volumes.length} volume(s)`));
-      }),
-    );
+    .action(interruptibleAction(restore));
 }

@@ -42,6 +42,26 @@ function printTestEvent(e: TestEvent) {
   }
 }
 
+/** `dusty test TARGET` without a suite: its suites with their last result. */
+async function listSuites(target: string) {
+  const [t] = await getDusty().tests.suites(target);
+  if (!t!.suites.length) return console.log(dim(`${t!.name} has no suites`));
+  console.log(
+    table(
+      t!.suites.map((s) => [
+        s.name,
+        s.description || '-',
+        s.last
+          ? s.last.passed
+            ? green('passed')
+            : red(`failed (${s.last.exitCode})`)
+          : dim('never run'),
+      ]),
+      ['SUITE', 'DESCRIPTION', 'LAST RESULT'],
+    ).trimEnd(),
+  );
+}
+
 /** Registers `test`. */
 export function registerTestCommand(program: Command): void {
   program
@@ -61,25 +81,7 @@ export function registerTestCommand(program: Command): void {
         opts: { recreate?: boolean; pull: boolean },
       ) => {
         const dusty = getDusty();
-        if (!suite) {
-          const [t] = await dusty.tests.suites(target);
-          if (!t!.suites.length) return console.log(dim(`${t!.name} has no suites`));
-          console.log(
-            table(
-              t!.suites.map((s) => [
-                s.name,
-                s.description || '-',
-                s.last
-                  ? s.last.passed
-                    ? green('passed')
-                    : red(`failed (${s.last.exitCode})`)
-                  : dim('never run'),
-              ]),
-              ['SUITE', 'DESCRIPTION', 'LAST RESULT'],
-            ).trimEnd(),
-          );
-          return;
-        }
+        if (!suite) return listSuites(target);
         const ac = new AbortController();
         let runId: string | undefined;
         let signalCode = 0;

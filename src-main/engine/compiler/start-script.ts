@@ -6,10 +6,13 @@
  * mkdir, cp and chmod.
  */
 
-/** Quotes a string for POSIX sh. */
-export function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../../../src-shared/shell-quote.js';
+
+/**
+ * Quotes a string for POSIX sh with the shared quoting, every word quoted so
+ * the script (and so each container's configuration) reads as it always did.
+ */
+export const shQuote = (s: string): string => shellQuote(s, true);
 
 /** In /tmp so that an app whose `compose` block sets a non-root `user` can write it too. */
 export const ONCE_MARKER = '/tmp/.dusty_once_done';

@@ -13,7 +13,8 @@ import type Docker from 'dockerode';
 import tarFs from 'tar-fs';
 import { explainEngineError } from '../docker/client.js';
 import { projectName } from '../docker/compose-runner.js';
-import { pullFailureReason, pullImage } from '../docker/pull.js';
+import { followProgress, pullFailureReason, pullImage } from '../docker/pull.js';
+import { pidAlive as alive } from '../../platform/pid.js';
 import { DustyError, type Project } from '../project.js';
 import { describeRepos, reposOfSpecs, syncRepos, type SyncEvent } from '../repos/repos.js';
 import { copyReposForTest } from '../remote/remote-test.js';
@@ -82,13 +83,12 @@ export interface TestRunResult {
   exitCode: number;
 }
 
-/** Runs one suite or all of a target's suites. */
-export async function runTests(
-  deps: TestDeps,
+/** The target and its chosen suites, from specs valid where the target reaches; warnings go to `onEvent`. */
+async function checkedTarget(
+  project: TestDeps['project'],
   opts: TestOptions,
   onEvent: (e: TestEvent) => void,
-): Promise<TestRunResult> {
-  const { project, docker } = deps;
+) {
   const full = await project.validate();
   const validation = scopeValidation(full, testReach(full.specs, opts.target));
   if (!validation.ok)
@@ -108,6 +108,17 @@ export async function runTests(
           'unknown-service',
           `suite ${s.name} of ${target.name} uses the unknown service "${svc}"`,
         );
+  return { specs, target, suites };
+}
+
+/** Runs one suite or all of a target's suites. */
+export async function runTests(
+  deps: TestDeps,
+  opts: TestOptions,
+  onEvent: (e: TestEvent) => void,
+): Promise<TestRunResult> {
+  const { project, docker } = deps;
+  const { specs, target, suites } = await checkedTarget(project, opts, onEvent);
 
   const [config, overrides] = await Promise.all([
     project.store.config(),
@@ -217,15 +228,6 @@ export async function sweepTestRun(docker: Docker, runId: string): Promise<void>
   );
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /** Removes what runs of this project left behind when their process died (killed, crashed). */
 export async function sweepStaleTestRuns(docker: Docker): Promise<string[]> {
   const filters = { label: [`${TEST_LABEL.project}=${projectName()}`, TEST_LABEL.run] };
@@ -297,25 +299,14 @@ class TestRun {
       } catch (e) {
         throw explainEngineError(e);
       }
-      await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null, out: { error?: string }[]) => {
-            const failed = err?.message ?? out.find((o) => o.error)?.error;
-            if (failed)
-              reject(
-                new DustyError(
-                  'build-failed',
-                  `building the test image of ${target.name} from ${context} failed: ${failed}`,
-                ),
-              );
-            else resolve();
-          },
-          (ev: { stream?: string }) => {
-            if (ev.stream) this.onEvent({ type: 'output', stream: 'stdout', text: ev.stream });
-          },
-        ),
-      );
+      await followProgress(this.docker, stream, (ev) => {
+        if (ev.stream) this.onEvent({ type: 'output', stream: 'stdout', text: ev.stream });
+      }).catch((e: unknown) => {
+        throw new DustyError(
+          'build-failed',
+          `building the test image of ${target.name} from ${context} failed: ${(e as Error).message}`,
+        );
+      });
       return (await this.docker.getImage(tag).inspect()).Id;
     }
     const image = test.image!;
