@@ -15,6 +15,7 @@ const PROJECT = 'e2edisk';
 const dusty = new DustyCli(PROJECT);
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const VOLUME = `${PROJECT}_data`;
+const KEPT = `${PROJECT}_kept`;
 const FOREIGN_IMAGE = 'e2edisk-foreign:1';
 const DUSTY_IMAGE = `dusty-testing/${PROJECT}.app:1`;
 const created: string[] = [];
@@ -114,10 +115,11 @@ afterAll(async () => {
       .getImage(ref)
       .remove({ force: true })
       .catch(() => undefined);
-  await docker
-    .getVolume(VOLUME)
-    .remove()
-    .catch(() => undefined);
+  for (const v of [VOLUME, KEPT])
+    await docker
+      .getVolume(v)
+      .remove()
+      .catch(() => undefined);
   dusty.cleanup();
 });
 
@@ -216,5 +218,66 @@ describe('dusty disk', () => {
     expect(await volumeFiles(VOLUME)).toEqual({ 'a.txt': 'volume a', 'sub/b.txt': 'volume b' });
     const labels = (await docker.getVolume(VOLUME).inspect()).Labels;
     expect(labels?.['com.docker.compose.project']).toBe(PROJECT);
+  });
+
+  it('lists the named volumes, keeps them through cleanup_containers, and removes one only when asked apart', async () => {
+    await docker.createVolume({
+      Name: KEPT,
+      Labels: { 'com.docker.compose.project': PROJECT, 'com.docker.compose.volume': 'kept' },
+    });
+    await writeVolume(KEPT, { 'db.bin': 'x'.repeat(5000) });
+    const user = await docker.createContainer({
+      Image: 'dusty-busybox:local',
+      Cmd: ['true'],
+      Labels: { 'com.docker.compose.project': PROJECT },
+      HostConfig: { Binds: [`${KEPT}:/data`] },
+    });
+    created.push(user.id);
+    await user.start();
+    await user.wait();
+    const userName = (await user.inspect()).Name.slice(1);
+
+    const text = expectCode(await dusty.run(['disk', 'inspect']), 0).stdout;
+    expect(text).toMatch(new RegExp(`${KEPT}\\s+\\d+(\\.\\d)? kB\\s+${userName}`));
+    const rows = JSON.parse(
+      expectCode(await dusty.run(['disk', 'inspect', '--json']), 0).stdout,
+    ) as {
+      kind: string;
+      named?: { name: string; size: number | null; usedBy: string[] }[];
+    }[];
+    const kept = rows.find((r) => r.kind === 'volumes')!.named!.find((v) => v.name === KEPT)!;
+    expect(kept.size).toBeGreaterThanOrEqual(5000);
+    expect(kept.usedBy).toEqual([userName]);
+
+    const r = expectCode(await dusty.run(['disk', 'cleanup_containers', '--yes']), 0);
+    expect(r.stdout).toContain(userName);
+    // The backup test's volume is kept too.
+    expect(r.stdout).toMatch(
+      new RegExp(`kept \\d named volume\\(s\\)[^\\n]*${KEPT}[^\\n]*--volumes`),
+    );
+    expect(await exists(user.id)).toBe(false);
+    expect(await volumeFiles(KEPT)).toEqual({ 'db.bin': 'x'.repeat(5000) });
+
+    // Removing named volumes is its own question: off a terminal, without --yes, it refuses.
+    const refused = await dusty.run(['disk', 'cleanup_containers', '--volumes']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(KEPT);
+    expect(refused.stderr).toMatch(/named volumes.*not confirmed.*--yes/);
+    expect(await volumeFiles(KEPT)).toEqual({ 'db.bin': 'x'.repeat(5000) });
+
+    const removed = expectCode(
+      await dusty.run(['disk', 'cleanup_containers', '--volumes', '--yes']),
+      0,
+    );
+    expect(removed.stdout).toMatch(/removed \d named volume/);
+    expect(
+      await docker
+        .getVolume(KEPT)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ),
+    ).toBe(false);
   });
 });

@@ -102,6 +102,10 @@ export const diskUse = {
         ? disk.removeContainers(ctx.docker, plan)
         : disk.removeImages(ctx.docker, plan),
     ),
+  /** The project's named volumes no container uses: removed only when asked apart from any clean-up. */
+  planVolumeCleanup: (ctx: ServiceContext) => disk.planVolumeCleanup(ctx.docker),
+  removeVolumes: (ctx: ServiceContext, plan: disk.CleanupPlan) =>
+    locked(ctx, 'disk', () => disk.removeVolumes(ctx.docker, plan)),
   planBackup: (ctx: ServiceContext) => disk.planBackup(ctx.docker, ctx.store.persistDir),
   backup: (ctx: ServiceContext, plan: disk.BackupPlan, dest: string) =>
     disk.backup(ctx.docker, plan, dest),
