@@ -14,11 +14,12 @@ import {
   readFileSync,
   rmSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DustyCli, ok, run } from './support/dusty.js';
+import { DustyCli, ok, ROOT, run } from './support/dusty.js';
 import {
   OWNER,
   makePaths,
@@ -145,6 +146,62 @@ describe('trusted local https', () => {
     // Plain HTTP keeps working beside it.
     const plain = await cli.httpUntil('web.demo.test', PORTS.web, '/', (_b, s) => s === 200);
     expect(plain.status).toBe(200);
+  });
+
+  it('the dashboard shows each https URL beside the http one with its answer, and trusts the CA with one click', async () => {
+    const ui = spawn('node', [join(ROOT, 'bin/dusty.js'), 'ui', '--no-open'], {
+      env: cli.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const profile = mkdtempSync(join(tmpdir(), 'dusty-https-dash-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        };
+        ui.stdout.on('data', onData);
+        ui.stderr.on('data', onData);
+        ui.on('exit', (code) => reject(new Error(`dusty ui exited ${code}:\n${out}`)));
+      });
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(url);
+      await page.getByRole('tab', { name: 'Containers', exact: true }).click();
+      const row = page.getByRole('row', { name: 'web', exact: true });
+      await row.waitFor();
+      expect(await row.getByRole('link').allTextContents()).toEqual([
+        `web.demo.test:${PORTS.web}`,
+        `web.demo.test:${TLS_PORT}`,
+      ]);
+      // Each answers through the router, the https one over TLS with the router's certificate.
+      for (const u of [`http://web.demo.test:${PORTS.web}`, URL_.replace(/\/$/, '')]) {
+        const answer = page.getByLabel(`answer of ${u}`);
+        await answer.waitFor({ timeout: 20_000 });
+        await expect.poll(() => answer.getAttribute('data-ok'), { timeout: 20_000 }).toBe('true');
+        expect(await answer.textContent()).toMatch(/^200 · \d+ ms$/);
+      }
+      const https = page.getByRole('region', { name: 'HTTPS' });
+      expect(await https.getAttribute('data-trusted')).toBe('false');
+      expect(await https.getByLabel('Command that trusts the CA').textContent()).toContain(
+        join(cli.home, 'tls', 'ca.pem'),
+      );
+      await https.getByRole('button', { name: 'Trust the CA' }).click();
+      await page.locator('[aria-label="HTTPS"][data-trusted="true"]').waitFor({ timeout: 30_000 });
+      expect(await https.textContent()).toMatch(/local CA is trusted \(.*test/);
+      // Trusted through the helper, in the throw-away store.
+      expect((await curl(bundle)).code).toBe(0);
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+      ui.kill();
+    }
   });
 
   it('after trust.install through the helper, curl with only the system store and Chromium trust it', async () => {

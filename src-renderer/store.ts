@@ -9,6 +9,7 @@ import type {
   BundleInfo,
   ContainerRow,
   HealthState,
+  HttpsInfo,
   Notice,
   OperationState,
 } from '../src-shared/api/contract.js';
@@ -29,6 +30,8 @@ export interface State {
   containers: ContainerRow[];
   /** What each URL answers and the overall state (null until main says). */
   health: HealthState | null;
+  /** The local CA behind the https URLs (null until main says). */
+  https: HttpsInfo | null;
   operation: OperationState | null;
   notices: (Notice & { key: number })[];
   view: View;
@@ -45,6 +48,7 @@ let state: State = {
   bundlesError: null,
   containers: [],
   health: null,
+  https: null,
   operation: null,
   notices: [],
   view: (sessionStorage.getItem('dusty.view') as View | null) ?? 'bundles',
@@ -86,6 +90,11 @@ export function pushNotice(n: Notice): void {
   );
 }
 
+export async function loadHttps(): Promise<void> {
+  const r = await api.call('https:get', {});
+  if (r.ok) setState({ https: r.value });
+}
+
 export async function loadBundles(): Promise<void> {
   const r = await api.call('bundles:list', {});
   if (r.ok) setState({ bundles: r.value, bundlesError: null });
@@ -96,8 +105,14 @@ export async function loadBundles(): Promise<void> {
 export function startStore(): void {
   api.on('containers:changed', (rows) => setState({ containers: rows }));
   api.on('health:changed', (health) => setState({ health }));
+  api.on('https:changed', (https) => setState({ https }));
   api.on('bundles:changed', (bundles) => setState({ bundles, bundlesError: null }));
-  api.on('operation:changed', (operation) => setState({ operation }));
+  api.on('operation:changed', (operation) => {
+    // `up` makes the CA the first time: what the header says about it may have changed.
+    if (operation.status !== 'running' && getState().operation?.status === 'running')
+      void loadHttps();
+    setState({ operation });
+  });
   api.on('notices:new', (n) => pushNotice(n));
   api.onConnection((connection) => {
     setState({ connection });
@@ -118,5 +133,5 @@ async function refreshAll() {
     ...(health.ok ? { health: health.value } : {}),
     ...(operation.ok ? { operation: operation.value } : {}),
   });
-  await loadBundles();
+  await Promise.all([loadBundles(), loadHttps()]);
 }

@@ -20,6 +20,7 @@ import {
   type EventName,
   type EventPayloads,
   type HealthState,
+  type HttpsInfo,
   type Notice,
   type OperationKind,
   type OperationState,
@@ -42,6 +43,7 @@ import {
 import type { UpEvent } from '../engine/runtime/up.js';
 import type { ContainerPlan } from '../engine/compiler/index.js';
 import { ContainerWatcher } from './container-watcher.js';
+import { manualTrustCommand } from '../engine/tls/router-tls.js';
 import { HealthMonitor } from './health-monitor.js';
 import { forDoor, type Dusty } from './index.js';
 import { followLogs, type LogFollower } from './log-stream.js';
@@ -319,6 +321,12 @@ export class ApiService {
       return this.rows;
     },
     'health:get': async () => this.health.state,
+    'https:get': () => this.httpsInfo(),
+    'https:trust': async () => {
+      const outcome = await this.dusty.https.trust();
+      this.broadcast('https:changed', await this.httpsInfo());
+      return outcome;
+    },
     'containers:restart': async ({ name }) => {
       this.expectStop(name);
       await this.dusty.stack.restart([name]);
@@ -406,6 +414,11 @@ export class ApiService {
     'config:get': () => this.settings(),
     'config:set': async ({ key, value }) => {
       await this.dusty.config.set(key, value);
+      if (key === 'https')
+        void this.httpsInfo().then(
+          (h) => this.broadcast('https:changed', h),
+          () => undefined,
+        );
       await this.refreshPlan();
       void this.bundles().then(
         (list) => this.broadcast('bundles:changed', list),
@@ -416,6 +429,18 @@ export class ApiService {
   };
 
   // ------------------------------------------------------------ internals
+
+  private async httpsInfo(): Promise<HttpsInfo> {
+    const s = await this.dusty.https.status();
+    return {
+      enabled: s.enabled,
+      subject: s.ca?.subject ?? null,
+      permitted: s.ca?.permitted ?? [],
+      trusted: s.trusted,
+      outside: s.outside,
+      trustCommand: manualTrustCommand(s.caFile),
+    };
+  }
 
   private listen<T>(set: Set<T>, fn: T): () => void {
     set.add(fn);

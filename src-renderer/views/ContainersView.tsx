@@ -13,6 +13,7 @@ import { setState, useStore } from '../store.js';
 import { openTerminal } from '../terminals.js';
 import { splitArgs } from '../args.js';
 import { ErrorBanner, useErrorBanner } from './ErrorBanner.js';
+import { HttpsStatus } from './HttpsStatus.js';
 
 /** The row's phase, from the one classifier the tray and `dusty status` share. */
 const phaseOf = (c: ContainerRow) => containerPhase({ state: c.state, health: c.health });
@@ -47,6 +48,7 @@ export function ContainersView() {
         <h2>Containers</h2>
         <p className="muted">Updated from Docker engine events.</p>
       </div>
+      <HttpsStatus />
       <ErrorBanner error={error} />
       {rows.length === 0 ? (
         <p className="empty">Nothing to run: switch a bundle on, then press Up.</p>

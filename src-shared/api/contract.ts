@@ -62,6 +62,26 @@ export interface AppInfo {
 }
 
 /** The Docker engine Dusty talks to: the one the docker CLI would use (DOCKER_HOST, else the context). */
+/** The local CA behind the router's https URLs, as the dashboard shows it. */
+export interface HttpsInfo {
+  /** Whether the router serves https at all (`dusty config set https false` turns it off). */
+  enabled: boolean;
+  /** The CA's subject, or null before the first `up` made one. */
+  subject: string | null;
+  /** The host-name suffixes it may sign for. */
+  permitted: string[];
+  /** Whether this CA is trusted (through Dusty's helper or by hand). */
+  trusted: boolean;
+  /** Suffixes the specs use that the CA may not sign for (`dusty https recreate`). */
+  outside: string[];
+  /** The one command that trusts it without the helper. */
+  trustCommand: string;
+}
+
+/** What trusting the CA did: the helper put it in these stores, or there is no helper and this command does it. */
+export type TrustOutcome =
+  { how: 'helper'; stores: string[]; skipped: string[] } | { how: 'manual'; command: string };
+
 export interface EngineInfo {
   /** The docker context's name (`default` when DOCKER_HOST or nothing chose one). */
   context: string;
@@ -263,6 +283,10 @@ export const callInputs = {
   'containers:list': empty,
   /** What each URL answered last and the overall state (green, amber, red, grey). */
   'health:get': empty,
+  /** The local CA behind the https URLs: whether it is trusted, and the command that trusts it. */
+  'https:get': empty,
+  /** Trusts the CA through the helper (the system store and browser profiles); without it, gives the command. */
+  'https:trust': empty,
   /** Restarts one container. */
   'containers:restart': z.object({ name }).strict(),
   /** Stops one container. */
@@ -322,6 +346,8 @@ export interface CallOutputs {
   'operation:get': OperationState | null;
   'containers:list': ContainerRow[];
   'health:get': HealthState;
+  'https:get': HttpsInfo;
+  'https:trust': TrustOutcome;
   'containers:restart': null;
   'containers:stop': null;
   'logs:subscribe': { id: string };
@@ -356,6 +382,8 @@ export interface EventPayloads {
   'containers:changed': ContainerRow[];
   /** A URL answered differently, or the overall state changed. */
   'health:changed': HealthState;
+  /** The CA was trusted (or the https settings changed). */
+  'https:changed': HttpsInfo;
   /** Bundles were switched on or off. */
   'bundles:changed': BundleInfo[];
   /** The running operation progressed, finished or failed. */
@@ -376,6 +404,7 @@ export type EventName = keyof EventPayloads;
 export const EVENT_NAMES: EventName[] = [
   'containers:changed',
   'health:changed',
+  'https:changed',
   'bundles:changed',
   'operation:changed',
   'logs:chunk',
