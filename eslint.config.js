@@ -3,6 +3,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const noNode = { group: nodeBuiltins, message: 'Node built-ins are not available here.' };
@@ -81,6 +83,30 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // Structure a newcomer can rely on: no import loops, no function over 100 lines.
+  {
+    files: ['src-main/**', 'src-shared/**', 'src-renderer/**'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: ['tsconfig.test.json', 'src-renderer/tsconfig.json'],
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'max-lines-per-function': ['error', { max: 100 }],
+    },
+  },
+  // A spec's describe() callback is a list of independent cases, not logic to
+  // follow: it may be long. Each case is still read on its own.
+  {
+    files: ['**/*.spec.ts', '**/*.spec.tsx'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
   {
     files: ['src-shared/**'],
     rules: {

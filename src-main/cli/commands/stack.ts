@@ -1,11 +1,24 @@
 /** up, stop, restart, status: running the environment. */
 import type { Command } from 'commander';
+import {
+  containerPhase,
+  describePhase,
+  phaseTone,
+  type PhaseInput,
+} from '../../../src-shared/container-phase.js';
 import { engineLine } from '../../engine/docker/engine-info.js';
 import type { UpEvent } from '../../engine/runtime/up.js';
 import { getDusty } from '../context.js';
 import { checkJson, formatCheck, overallLine, printTimeline } from '../health-output.js';
 import { interruptible, NO_WAIT } from '../locked.js';
 import { bold, dim, green, printJson, red, table, yellow } from '../output.js';
+
+/** A container's phase in words, coloured by its tone (the dashboard's dot colours). */
+function paintPhase(input: PhaseInput): string {
+  const text = describePhase(input);
+  const tone = phaseTone(containerPhase(input));
+  return tone === 'running' ? green(text) : tone === 'failed' ? red(text) : text;
+}
 
 function printUpEvent(e: UpEvent) {
   switch (e.type) {
@@ -26,16 +39,9 @@ function printUpEvent(e: UpEvent) {
     case 'compose':
       console.log(dim(`  ${e.line}`));
       break;
-    case 'container': {
-      const s =
-        e.state === 'running' && (!e.health || e.health === 'healthy')
-          ? green(e.state)
-          : e.state === 'exited'
-            ? red(e.state)
-            : e.state;
-      console.log(`  ${e.name}: ${s}${e.health ? ` (${e.health})` : ''}`);
+    case 'container':
+      console.log(`  ${e.name}: ${paintPhase({ ...e, operation: 'up' })}`);
       break;
-    }
   }
 }
 
@@ -79,20 +85,20 @@ async function runStatus(opts: { json?: boolean }): Promise<void> {
     return printJson(
       rows.map(({ usedBy: _u, ...r }) => ({
         ...r,
+        ...(r.kind === 'lib' ? {} : { phase: containerPhase(r) }),
         urls: r.urls.map((u) => checkJson(u, check(u))),
       })),
     );
   console.log(overallLine(overall));
   const engine = await dusty.engine.describe();
   console.log(dim(engineLine(engine)));
-  const paint = (s: string) =>
-    s === 'running' ? green(s) : s === 'exited' || s === 'dead' ? red(s) : s;
   console.log(
     table(
       rows.map((r) => [
         r.name,
         r.kind,
-        paint(r.state) + (r.health ? ` (${r.health})` : ''),
+        // A lib has no container: its state says which apps use it.
+        r.kind === 'lib' ? r.state : paintPhase(r),
         r.container ?? '-',
         r.urls.map((u) => formatCheck(u, check(u))).join(' ') || '-',
       ]),
