@@ -16,7 +16,7 @@ export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<Register>
     load: async () => (await import('./commands/specs.js')).registerSpecCommands,
   },
   {
-    commands: ['config', 'version'],
+    commands: ['config', 'version', 'upgrade'],
     load: async () => (await import('./commands/config.js')).registerConfigCommands,
   },
   {

@@ -1,9 +1,10 @@
 /** Use cases over repos: where each comes from, overrides, and pulling the managed ones. */
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { DustyError } from '../engine/project.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import { DustyError, normalizeSpecsRepo } from '../engine/project.js';
 import {
   describeRepos,
+  managedFolder,
   matchReposInDir,
   reposOfSpecs,
   resolveRepoName,
@@ -16,12 +17,32 @@ import { syncStatus } from '../engine/remote/remote-up.js';
 import type { ServiceContext } from './context.js';
 import { locked } from './operations.js';
 
+/**
+ * The specs repo when it is a git URL: a repo like the others, as in the
+ * original (listed, pulled by `update`, overridden by its short name).
+ */
+async function specsRepo(ctx: ServiceContext): Promise<RepoInfo | undefined> {
+  const { specs_repo } = await ctx.store.config();
+  if (!specs_repo || isAbsolute(normalizeSpecsRepo(specs_repo))) return undefined;
+  const override = (await ctx.store.repoOverrides())[specs_repo];
+  const managed = join(ctx.store.home, 'specs', managedFolder(specs_repo));
+  return {
+    name: specs_repo,
+    mode: override ? 'overridden' : 'managed',
+    path: override ?? managed,
+    cloneUrl: specs_repo,
+    usedBy: ['the specs'],
+  };
+}
+
 async function list(ctx: ServiceContext): Promise<RepoInfo[]> {
-  const [{ specs }, overrides] = await Promise.all([
+  const [{ specs }, overrides, own] = await Promise.all([
     ctx.project.validate(),
     ctx.store.repoOverrides(),
+    specsRepo(ctx),
   ]);
-  return describeRepos(reposOfSpecs(specs), overrides, ctx.store.reposDir);
+  const named = describeRepos(reposOfSpecs(specs), overrides, ctx.store.reposDir);
+  return own && !named.some((r) => r.name === own.name) ? [own, ...named] : named;
 }
 
 /** A repo's full name from its full or short name (the original's), among the specs' repos. */
@@ -34,7 +55,18 @@ export function repoName(given: string, known: readonly string[]): string {
   }
 }
 
+function repoNameOrUndefined(given: string, known: readonly string[]): string | undefined {
+  try {
+    return resolveRepoName(given, known);
+  } catch {
+    return undefined;
+  }
+}
+
 async function resolveGiven(ctx: ServiceContext, given: string): Promise<string> {
+  // The specs repo is named without reading the specs: it may be what cannot be cloned yet.
+  const own = await specsRepo(ctx);
+  if (own && repoNameOrUndefined(given, [own.name])) return own.name;
   return repoName(
     given,
     (await list(ctx)).map((r) => r.name),
@@ -85,6 +117,11 @@ export const repos = {
     return found;
   },
   /** Pulls every managed repo. */
-  update: async (ctx: ServiceContext, onEvent: (e: SyncEvent) => void): Promise<void> =>
-    locked(ctx, 'repos', async () => syncRepos(await list(ctx), true, onEvent)),
+  /** Pulls every managed repo; resolves with how many were managed (0: nothing to pull). */
+  update: async (ctx: ServiceContext, onEvent: (e: SyncEvent) => void): Promise<number> =>
+    locked(ctx, 'repos', async () => {
+      const all = await list(ctx);
+      await syncRepos(all, true, onEvent);
+      return all.filter((r) => r.mode === 'managed').length;
+    }),
 };

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CONFIG_DESCRIPTIONS, CONFIG_KEYS } from '../../../src-shared/config.js';
+import { DustyError } from '../../engine/project.js';
 import { ORIGINAL_CONFIG_PATH } from '../../engine/state/import-original.js';
 import { dustyVersion } from '../../version.js';
 import { dim, printJson, table } from '../output.js';
@@ -14,6 +15,16 @@ export function registerConfigCommands(program: Command): void {
     .command('version')
     .description("print Dusty's version")
     .action(() => console.log(dustyVersion()));
+  program
+    .command('upgrade [version]')
+    .description("the original's self-upgrade: not done here; says how this Dusty is upgraded")
+    .action(() => {
+      // The original replaced its own binary with one from GitHub; this one is a package.
+      throw new DustyError(
+        'usage',
+        `Dusty ${dustyVersion()} does not upgrade itself (the original downloaded its binary from GitHub): upgrade it where you installed it from (its package, or \`git pull && npm ci && npm run build\` in a checkout)`,
+      );
+    });
   const config = program.command('config').description("show and change Dusty's settings");
   config
     .command('list')

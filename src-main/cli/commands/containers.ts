@@ -37,6 +37,10 @@ export function registerContainerCommands(program: Command): void {
       if (stdin.isTTY) stdin.setRawMode(true);
       // The shell ends the session; ending it when stdin closes would cut off its last output.
       stdin.pipe(session.stream, { end: false });
+      // Input from a pipe or file ends the shell when it ends, so `echo cmd | dusty shell web`
+      // runs cmd and returns instead of waiting for ever. `exit`, not Ctrl-D: line editors
+      // (busybox ash) may swallow a Ctrl-D that arrives while they query the terminal.
+      if (!stdin.isTTY) stdin.once('end', () => session.stream.write('\nexit\n'));
       session.stream.pipe(process.stdout);
       process.stdout.on('resize', () => void session.resize(size().cols, size().rows));
       const code = await session.exitCode();
@@ -63,6 +67,7 @@ export function registerContainerCommands(program: Command): void {
           ).trimEnd(),
         );
       }
+      console.error(dim(`» running ${script} in ${app}`));
       process.exitCode = await dusty.containers.runScript(
         app,
         script,

@@ -17,6 +17,7 @@ import { ExecRunner } from '../../platform/command-runner.js';
 import { createProvider, resolveProviderName } from '../../platform/providers.js';
 import { checkTrustedFile, checkTrustedFolders } from '../../platform/trusted-path.js';
 import { confirm } from '../confirm.js';
+import { getDusty } from '../context.js';
 
 /** The person Dusty works for: the sudo caller when run through sudo, else this process's user. */
 function personUid(): number {
@@ -51,6 +52,32 @@ function refuseUntrustedCode(): void {
   }
 }
 
+/** The original Dusty's `setup` flags, which set configuration. */
+interface OriginalSetup {
+  default_specs_repo?: string;
+  vm_memory?: string;
+  mac_username?: string;
+}
+
+/**
+ * The original's `dusty setup --default_specs_repo=... --vm_memory=...`
+ * configured Dusty (its daemon came from the installer), so with those
+ * flags setup does that and nothing else; true when it did.
+ */
+async function originalSetup(opts: OriginalSetup): Promise<boolean> {
+  const { default_specs_repo: repo, vm_memory: memory, mac_username: user } = opts;
+  if (repo === undefined && memory === undefined && user === undefined) return false;
+  const config = getDusty().config;
+  if (repo !== undefined)
+    console.log(`specs_repo = ${String(await config.set('specs_repo', repo))}`);
+  if (memory !== undefined)
+    console.log(`vm_memory_size = ${String(await config.set('vm_memory_size', memory))}`);
+  if (user !== undefined)
+    console.log(`mac_username: not needed, Dusty runs as you (${user} not stored)`);
+  console.log('to install the privileged helper, run `dusty setup` without these options');
+  return true;
+}
+
 /** Adds `helper serve`, `setup` and `shutdown` to the `dusty` program. */
 export function registerHelperCommands(program: Command): void {
   const helper = program.command('helper').description('the privileged helper (runs as root)');
@@ -81,7 +108,14 @@ export function registerHelperCommands(program: Command): void {
     .description('install the privileged helper (asks for your password once), or remove it')
     .option('--uninstall', "remove the helper and Dusty's sections of /etc/hosts and /etc/exports")
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (opts: { uninstall?: boolean; yes?: boolean }) => {
+    .option(
+      '--default_specs_repo <repo>',
+      "the original's setup: set specs_repo (and nothing else)",
+    )
+    .option('--vm_memory <mb>', "the original's setup: set vm_memory_size (and nothing else)")
+    .option('--mac_username <name>', "the original's setup: accepted; Dusty runs as you")
+    .action(async (opts: { uninstall?: boolean; yes?: boolean } & OriginalSetup) => {
+      if (await originalSetup(opts)) return;
       const owner = personUid();
       const plan = defaultInstallPlan(owner);
       if (opts.uninstall) {

@@ -64,11 +64,12 @@ export function registerRepoCommands(program: Command): void {
     .description('pull every managed repo')
     .action(
       interruptibleAction(async () => {
-        await getDusty().repos.update((e) =>
+        const managed = await getDusty().repos.update((e) =>
           console.log(
             `  ${e.action} ${e.repo}: ${e.status}${e.message ? dim(` (${e.message})`) : ''}`,
           ),
         );
+        if (!managed) console.log('every repo is overridden or local: nothing to pull');
       }),
     );
 }
