@@ -78,6 +78,45 @@ async function originalSetup(opts: OriginalSetup): Promise<boolean> {
   return true;
 }
 
+/** `dusty setup [--uninstall]`: installs (or removes) the helper as root, through sudo when needed. */
+async function setup(opts: { uninstall?: boolean; yes?: boolean } & OriginalSetup): Promise<void> {
+  if (await originalSetup(opts)) return;
+  const owner = personUid();
+  const plan = defaultInstallPlan(owner);
+  if (opts.uninstall) {
+    console.log(
+      `This removes the helper (${plan.installDir}, ${plan.unitFile}, ${plan.socketPath})\n` +
+        `and Dusty's sections of ${plan.hostsFile} and ${plan.exportsFile}.`,
+    );
+  } else {
+    console.log(describeInstall(plan));
+  }
+  const refusal = 'Nothing was changed (not a terminal: pass --yes to go ahead).';
+  if (!(await confirm('Continue?', opts.yes, refusal))) {
+    console.log(
+      'Nothing was changed. Dusty keeps working without the helper, but cannot edit /etc/hosts or start the engine for you.',
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const runner = new ExecRunner();
+  if (process.getuid?.() === 0) {
+    const messages = opts.uninstall
+      ? await uninstallHelper(plan, { runner })
+      : (await installHelper(plan, { runner })).messages;
+    for (const m of messages) console.log(m);
+    return;
+  }
+  const [node, ...args] = buildInstallArgv({ ownerUid: owner, uninstall: opts.uninstall });
+  console.log('Asking for your password (sudo) to do this as root.');
+  const code = await runInherit('sudo', ['--', node ?? process.execPath, ...args]);
+  if (code !== 0) throw new Error(`the privileged step failed (exit ${code})`);
+  if (!opts.uninstall) {
+    const ok = await new HelperClient(plan.socketPath).available();
+    console.log(ok ? 'The helper is running.' : 'The helper is installed but not running yet.');
+  }
+}
+
 /** Adds `helper serve`, `setup` and `shutdown` to the `dusty` program. */
 export function registerHelperCommands(program: Command): void {
   const helper = program.command('helper').description('the privileged helper (runs as root)');
@@ -114,43 +153,7 @@ export function registerHelperCommands(program: Command): void {
     )
     .option('--vm_memory <mb>', "the original's setup: set vm_memory_size (and nothing else)")
     .option('--mac_username <name>', "the original's setup: accepted; Dusty runs as you")
-    .action(async (opts: { uninstall?: boolean; yes?: boolean } & OriginalSetup) => {
-      if (await originalSetup(opts)) return;
-      const owner = personUid();
-      const plan = defaultInstallPlan(owner);
-      if (opts.uninstall) {
-        console.log(
-          `This removes the helper (${plan.installDir}, ${plan.unitFile}, ${plan.socketPath})\n` +
-            `and Dusty's sections of ${plan.hostsFile} and ${plan.exportsFile}.`,
-        );
-      } else {
-        console.log(describeInstall(plan));
-      }
-      const refusal = 'Nothing was changed (not a terminal: pass --yes to go ahead).';
-      if (!(await confirm('Continue?', opts.yes, refusal))) {
-        console.log(
-          'Nothing was changed. Dusty keeps working without the helper, but cannot edit /etc/hosts or start the engine for you.',
-        );
-        process.exitCode = 1;
-        return;
-      }
-      const runner = new ExecRunner();
-      if (process.getuid?.() === 0) {
-        const messages = opts.uninstall
-          ? await uninstallHelper(plan, { runner })
-          : (await installHelper(plan, { runner })).messages;
-        for (const m of messages) console.log(m);
-        return;
-      }
-      const [node, ...args] = buildInstallArgv({ ownerUid: owner, uninstall: opts.uninstall });
-      console.log('Asking for your password (sudo) to do this as root.');
-      const code = await runInherit('sudo', ['--', node ?? process.execPath, ...args]);
-      if (code !== 0) throw new Error(`the privileged step failed (exit ${code})`);
-      if (!opts.uninstall) {
-        const ok = await new HelperClient(plan.socketPath).available();
-        console.log(ok ? 'The helper is running.' : 'The helper is installed but not running yet.');
-      }
-    });
+    .action(setup);
 
   program
     .command('shutdown')
