@@ -135,20 +135,25 @@ describe('status', () => {
       string,
       unknown
     >[];
+    // A lib has no container, so no phase; every other row names its phase.
     for (const row of rows)
-      expect(Object.keys(row).sort()).toEqual([
-        'container',
-        'health',
-        'kind',
-        'name',
-        'state',
-        'urls',
-      ]);
+      expect(Object.keys(row).sort()).toEqual(
+        [
+          'container',
+          'health',
+          'kind',
+          'name',
+          ...(row.kind === 'lib' ? [] : ['phase']),
+          'state',
+          'urls',
+        ].sort(),
+      );
     const byName = new Map(rows.map((r) => [r.name, r]));
     expect([...byName.keys()].sort()).toEqual([...SERVICES, 'greeting'].sort());
     expect(byName.get('web')).toMatchObject({
       kind: 'app',
       state: 'running',
+      phase: 'running',
       health: null,
       urls: [
         {
