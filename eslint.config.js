@@ -82,7 +82,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   // Structure a newcomer can rely on: no import loops, no function over 100 lines.
   {
     files: ['src-main/**', 'src-shared/**', 'src-renderer/**'],

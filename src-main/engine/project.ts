@@ -62,6 +62,17 @@ export function normalizeSpecsRepo(value: string, cwd = process.cwd()): string {
   return value;
 }
 
+export interface CompileOptions {
+  specsPath?: string;
+  activeBundles?: string[];
+}
+
+/** The specs as far as the active bundles reach, valid, and those bundles. */
+export interface CheckedSpecs {
+  validation: ValidationResult;
+  known: string[];
+}
+
 export interface CompiledProject {
   validation: ValidationResult;
   output: CompileOutput;
@@ -114,12 +125,10 @@ export class Project {
 
   /**
    * Validates what the active bundles reach (a broken spec nothing active
-   * uses is a warning), then compiles; throws a DustyError listing every
-   * problem that stops it.
+   * uses is a warning); throws a DustyError listing every problem that stops
+   * it. Needs no engine, so `up` refuses bad specs before starting a VM.
    */
-  async compile(
-    opts: { specsPath?: string; activeBundles?: string[] } = {},
-  ): Promise<CompiledProject> {
+  async check(opts: CompileOptions = {}): Promise<CheckedSpecs> {
     const [full, active] = await Promise.all([
       this.validate(opts.specsPath),
       opts.activeBundles ? Promise.resolve(opts.activeBundles) : this.store.activeBundles(),
@@ -130,6 +139,15 @@ export class Project {
       throw new DustyError('invalid-specs', 'the specs are invalid; nothing was changed', {
         problems: validation.problems.filter((p) => p.severity === 'error'),
       });
+    return { validation, known };
+  }
+
+  /**
+   * Checks the specs (unless given what `check` returned), then compiles for
+   * where the engine runs, which for a VM means the VM must be up.
+   */
+  async compile(opts: CompileOptions & { checked?: CheckedSpecs } = {}): Promise<CompiledProject> {
+    const { validation, known } = opts.checked ?? (await this.check(opts));
     const [config, env, overrides, setAssets, platform] = await Promise.all([
       this.store.config(),
       this.store.envOverrides(),

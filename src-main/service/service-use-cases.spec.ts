@@ -3,7 +3,7 @@
  * a temporary folder, the demo specs, and fakes for the engine, the helper
  * and the provider (which cannot run in a unit test).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -13,6 +13,7 @@ import { DustyError } from '../engine/project.js';
 import { StateStore } from '../engine/state/store.js';
 import type { ProviderPort, ServicePorts } from './context.js';
 import { createDusty, type Dusty } from './index.js';
+import { up } from '../engine/runtime/up.js';
 import { upDeps } from './stack.js';
 
 const SPECS = join(import.meta.dirname, '../engine/specs/fixtures/dusty-example-specs');
@@ -20,9 +21,10 @@ const SPECS = join(import.meta.dirname, '../engine/specs/fixtures/dusty-example-
 let dir: string;
 let dusty: Dusty;
 let calls: string[];
+let provider: ProviderPort;
 
 function fakePorts(store: StateStore): ServicePorts {
-  const provider: ProviderPort = {
+  provider = {
     facts: async () => ({
       engineAddress: '127.0.0.1',
       publishAddress: '127.0.0.1',
@@ -144,6 +146,40 @@ describe('up', () => {
     expect(await deps.exportRepos?.(await dusty.repos.list())).toBeUndefined();
     expect(calls[0]).toBe('provider.ensureEngine');
     expect(calls[1]).toMatch(/^provider\.exportRepos \S+/);
+  });
+
+  /** A VM provider: its address is known only once it runs. */
+  const stoppedVm = () => {
+    let running = false;
+    const facts = provider.facts.bind(provider);
+    provider.facts = async () => {
+      if (!running) throw new Error('the VM is not running');
+      calls.push('provider.facts');
+      return facts();
+    };
+    provider.ensureEngine = async () => {
+      running = true;
+      calls.push('provider.ensureEngine');
+    };
+  };
+
+  it('starts a stopped VM before compiling, since compiling needs its address', async () => {
+    stoppedVm();
+    await dusty.bundles.set(['hello-world'], true);
+    // Past the compile, the fake engine cannot answer; what matters is the order up got there in.
+    await up(upDeps(dusty.ctx), {}, () => undefined).catch((e: Error) => e);
+    expect(calls.slice(0, 2)).toEqual(['provider.ensureEngine', 'provider.facts']);
+  });
+
+  it('refuses bad specs before it starts the VM', async () => {
+    stoppedVm();
+    const specs = join(dir, 'specs');
+    cpSync(SPECS, specs, { recursive: true });
+    writeFileSync(join(specs, 'apps', 'flaskone.yml'), 'image: 42\nrepo: [\n');
+    await dusty.config.set('specs_repo', specs);
+    await dusty.bundles.set(['hello-world'], true);
+    expect(await codeOf(up(upDeps(dusty.ctx), {}, () => undefined))).toBe('invalid-specs');
+    expect(calls).toEqual([]);
   });
 });
 

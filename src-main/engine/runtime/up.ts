@@ -127,7 +127,13 @@ export async function up(
   );
   await steps.begin('validate');
   onEvent({ type: 'step', message: 'validating specs' });
-  const compiled = await project.compile();
+  const checked = await project.check();
+
+  // Compiling needs to know where the engine runs (a VM's address), so a stopped VM starts first.
+  await steps.begin('engine');
+  onEvent({ type: 'step', message: 'checking the Docker engine' });
+  await deps.ensureEngine();
+  const compiled = await project.compile({ checked });
   const { output } = compiled;
   for (const w of [...compiled.validation.problems, ...output.warnings])
     onEvent({ type: 'warning', message: `${w.file}: ${w.path ? `${w.path}: ` : ''}${w.message}` });
@@ -136,9 +142,6 @@ export async function up(
   const unshared = await deps.unsharedFolders?.(compiled.repos);
   if (unshared) throw new DustyError('folders-not-shared', unshared);
 
-  await steps.begin('engine');
-  onEvent({ type: 'step', message: 'checking the Docker engine' });
-  await deps.ensureEngine();
   const compose = await detectCompose();
   const expected = output.containers.map((c) => c.name);
   for (const done of await heal(await findBrokenState({ docker, services: expected })))
