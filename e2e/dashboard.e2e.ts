@@ -10,9 +10,6 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { describeRepos, matchReposInDir, reposOfSpecs } from '../src-main/engine/repos/repos.js';
-import { loadSpecs } from '../src-main/engine/specs/load.js';
-import { StateStore } from '../src-main/engine/state/store.js';
 import { openDusty } from '../src-main/service/index.js';
 import { runUi, type RunningUi } from '../src-main/web/ui.js';
 import { DashboardPage } from './pages/dashboard-page.js';
@@ -55,19 +52,9 @@ let browser: BrowserContext | undefined;
 let dash: DashboardPage;
 
 beforeAll(async () => {
-  env = makeEnv(PROJECT, { http: 19081, stream: 19777 }, BROKEN);
-  const store = new StateStore(env.home);
-  await store.setConfig('specs_repo', env.specs);
-  await store.setConfig('nginx_image', 'dusty-nginx:local');
-  const { specs } = await loadSpecs(env.specs);
-  const repos = describeRepos(reposOfSpecs(specs), {}, store.reposDir);
-  for (const [repo, path] of Object.entries(
-    await matchReposInDir(
-      repos.map((r) => r.name),
-      env.repos,
-    ),
-  ))
-    await store.setRepoOverride(repo, path);
+  env = makeEnv(PROJECT, { web: 19081, api: 19082, echo: 19777 }, BROKEN);
+  await env.useCopies();
+  await env.store.setConfig('nginx_image', 'dusty-nginx:local');
   const staticDir = buildDashboard(join(env.dir, 'renderer'));
   ui = await runUi(openDusty(), { staticDir });
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -20,9 +20,6 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_NAMES, IPC_CALL, IPC_EVENT } from '../src-shared/api/contract.js';
-import { describeRepos, matchReposInDir, reposOfSpecs } from '../src-main/engine/repos/repos.js';
-import { loadSpecs } from '../src-main/engine/specs/load.js';
-import { StateStore } from '../src-main/engine/state/store.js';
 import {
   containerId,
   docker,
@@ -166,39 +163,27 @@ function writeColima(dir: string, colimaHome: string): void {
 }
 
 beforeAll(async () => {
-  env = makeEnv(PROJECT, { http: 19281, stream: 19977 });
+  env = makeEnv(PROJECT, { web: 19281, api: 19282, echo: 19977 });
   const colimaHome = join(env.dir, '.colima');
   colimaCalls = join(env.dir, 'colima-calls');
   socket = join(colimaHome, 'default', 'docker.sock');
   writeFileSync(colimaCalls, '');
   writeColima(env.dir, colimaHome);
-
-  const store = new StateStore(env.home);
-  await store.setConfig('specs_repo', env.specs);
-  await store.setConfig('nginx_image', 'dusty-nginx:local');
-  await store.setConfig('vm_provider', 'colima');
-  const { specs } = await loadSpecs(env.specs);
-  const repos = describeRepos(reposOfSpecs(specs), {}, store.reposDir);
-  for (const [repo, path] of Object.entries(
-    await matchReposInDir(
-      repos.map((r) => r.name),
-      env.repos,
-    ),
-  ))
-    await store.setRepoOverride(repo, path);
+  await env.useCopies();
+  await env.store.setConfig('nginx_image', 'dusty-nginx:local');
+  await env.store.setConfig('vm_provider', 'colima');
 
   const child = fork(MAIN, [], {
     execArgv: ['--import', STAND_IN],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
-      ...process.env,
+      ...env.env,
       PATH: `${join(env.dir, 'bin')}:${process.env.PATH ?? ''}`,
       COLIMA_HOME: colimaHome,
       // The engine is Colima's until Colima starts: the socket does not exist yet.
       DOCKER_HOST: `unix://${socket}`,
       DOCKER_CONTEXT: '',
-      // No helper here, so the first start offers it; the person declines.
-      DUSTY_SOCKET_PATH: join(env.dir, 'no-helper.sock'),
+      // The sandbox has no helper, so the first start offers it; the person declines.
       DUSTY_STAND_IN_DIALOG_ANSWERS: '[1]',
     },
   });

@@ -1,13 +1,12 @@
 /**
- * An isolated Dusty for dashboard tests: its own DUSTY_HOME, Compose project,
- * hosts file, and a copy of the demo specs whose host ports are moved to a
- * range no other test uses.
+ * What dashboard and app tests share: the sandbox in this process, the
+ * dashboard's build, Chromium's flags, and a few Docker lookups.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DustyCli, type Ports } from '../support/dusty.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -16,50 +15,27 @@ export const CHROMIUM_ARGS = JSON.parse(
   readFileSync(join(ROOT, 'e2e/chromium-args.json'), 'utf8'),
 ) as string[];
 
-export interface TestEnv {
-  dir: string;
-  home: string;
-  specs: string;
-  repos: string;
-  project: string;
-  hostsFile: string;
-}
+/** An isolated Dusty (see DustyCli): its folder, home, specs and repo copies, project and hosts file. */
+export type TestEnv = DustyCli;
 
-/** Sets DUSTY_HOME, DUSTY_PROJECT and DUSTY_HOSTS_FILE for this process and writes the specs copy. */
+/**
+ * The one sandbox builder (DustyCli), for tests that run Dusty in this
+ * process (the dashboard's server): also points this process's DUSTY_*
+ * variables at the sandbox and writes any extra spec files.
+ */
 export function makeEnv(
   project: string,
-  ports: { http: number; stream: number },
+  ports: Ports,
   extraSpecs: Record<string, string> = {},
 ): TestEnv {
-  const dir = mkdtempSync(join(tmpdir(), `dusty-${project}-`));
-  const env: TestEnv = {
-    dir,
-    home: join(dir, 'home'),
-    specs: join(dir, 'specs'),
-    repos: join(dir, 'repos'),
-    project,
-    hostsFile: join(dir, 'hosts'),
-  };
-  cpSync(join(ROOT, 'examples/specs'), env.specs, { recursive: true });
-  cpSync(join(ROOT, 'examples/repos'), env.repos, { recursive: true });
-  for (const f of readdirSync(join(env.specs, 'apps'))) {
-    const p = join(env.specs, 'apps', f);
-    writeFileSync(
-      p,
-      readFileSync(p, 'utf8')
-        .replace(/host_port: 80$/gm, `host_port: ${ports.http}`)
-        .replace(/host_port: 7777$/gm, `host_port: ${ports.stream}`),
-    );
-  }
-  for (const [file, text] of Object.entries(extraSpecs)) writeFileSync(join(env.specs, file), text);
-  writeFileSync(env.hostsFile, '127.0.0.1 localhost\n');
-  process.env.DUSTY_HOME = env.home;
-  process.env.DUSTY_PROJECT = project;
-  process.env.DUSTY_HOSTS_FILE = env.hostsFile;
+  const env = new DustyCli(project, ports);
+  for (const [file, text] of Object.entries(extraSpecs)) env.writeSpec(file, text);
+  for (const key of Object.keys(env.env).filter((k) => k.startsWith('DUSTY_')))
+    process.env[key] = env.env[key];
   return env;
 }
 
-/** Removes every container and network of the project, then the temp folder. */
+/** Removes every container and network of the project, then the sandbox. */
 export function teardownEnv(env: TestEnv | undefined): void {
   if (!env) return;
   const ids = execFileSync(
@@ -71,7 +47,7 @@ export function teardownEnv(env: TestEnv | undefined): void {
     .filter(Boolean);
   if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
   spawnSync('docker', ['network', 'rm', `${env.project}_dusty`]);
-  rmSync(env.dir, { recursive: true, force: true });
+  env.cleanup();
 }
 
 /** Builds the dashboard as it is now into a private folder, which the server then serves. */
