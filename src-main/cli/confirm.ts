@@ -1,6 +1,6 @@
 /** The one yes/no question of the CLI: `--yes` answers it, and off a terminal it refuses. */
 import { createInterface } from 'node:readline/promises';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 
 /**
  * Asks a yes/no question on the terminal. `--yes` answers it; without a

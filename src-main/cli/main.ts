@@ -1,6 +1,6 @@
 /** The `dusty` command line. */
 import { CommanderError } from 'commander';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import {
   COMMAND_GROUPS as groups,
   newProgram,

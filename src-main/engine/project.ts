@@ -7,8 +7,6 @@ import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ErrorCode, ErrorDetail } from '../../src-shared/errors.js';
-import type { Problem } from '../../src-shared/specs/schema.js';
 import {
   compile,
   computeClosure,
@@ -23,6 +21,7 @@ import {
   type RepoInfo,
 } from './repos/repos.js';
 import { projectName } from './docker/compose-runner.js';
+import { DustyError } from './errors.js';
 import { Platform } from './platform.js';
 import { remoteRepoPath } from './remote/sync.js';
 import { loadSpecs } from './specs/load.js';
@@ -30,25 +29,6 @@ import { reachOf, scopeValidation, type ValidationResult } from './specs/validat
 import { writeFileAtomic } from './state/files.js';
 import { originalInstallOffer } from './state/import-original.js';
 import type { StateStore } from './state/store.js';
-
-/**
- * An error written for the person: a stable code from src-shared's union,
- * the sentence, and structured facts (spec problems, a failed container).
- */
-export class DustyError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly detail: ErrorDetail = {},
-  ) {
-    super(message);
-  }
-
-  /** The spec problems behind it, if any. */
-  get problems(): Problem[] {
-    return this.detail.problems ?? [];
-  }
-}
 
 /**
  * The one rule for a `specs_repo` value: a path (./x, /x, ~/x, or a folder

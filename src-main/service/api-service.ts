@@ -33,7 +33,7 @@ import {
 import { CONFIG_DESCRIPTIONS } from '../../src-shared/config.js';
 import { explainEngineError } from '../engine/docker/client.js';
 import { projectName } from '../engine/docker/compose-runner.js';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import {
   OperationCancelled,
   watchOperations,

@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { ScriptInfo } from '../../src-shared/api/contract.js';
 import { shQuote } from '../engine/compiler/start-script.js';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import { runningContainer } from '../engine/runtime/containers.js';
 import { execIn, logs, scriptText } from '../engine/runtime/ops.js';
 import { openShell, type ShellSession } from '../engine/runtime/shell.js';

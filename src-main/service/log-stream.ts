@@ -1,7 +1,7 @@
 /** Following the logs of one or several containers for a dashboard subscription. */
 import type Docker from 'dockerode';
 import type { LogLine } from '../../src-shared/api/contract.js';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import { listContainers } from '../engine/runtime/containers.js';
 import { Batcher } from './batcher.js';
 import { LogLineParser, timeKey } from './log-lines.js';

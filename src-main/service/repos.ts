@@ -1,14 +1,14 @@
 /** Use cases over repos: where each comes from, overrides, and pulling the managed ones. */
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DustyError, normalizeSpecsRepo } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
+import { normalizeSpecsRepo } from '../engine/project.js';
 import {
   describeRepos,
   managedFolder,
   matchReposInDir,
   reposOfSpecs,
   resolveRepoName,
-  RepoNameError,
   syncRepos,
   type RepoInfo,
   type SyncEvent,
@@ -45,16 +45,6 @@ async function list(ctx: ServiceContext): Promise<RepoInfo[]> {
   return own && !named.some((r) => r.name === own.name) ? [own, ...named] : named;
 }
 
-/** A repo's full name from its full or short name (the original's), among the specs' repos. */
-export function repoName(given: string, known: readonly string[]): string {
-  try {
-    return resolveRepoName(given, known);
-  } catch (e) {
-    if (e instanceof RepoNameError) throw new DustyError(e.code, e.message, { known: [...known] });
-    throw e;
-  }
-}
-
 function repoNameOrUndefined(given: string, known: readonly string[]): string | undefined {
   try {
     return resolveRepoName(given, known);
@@ -67,7 +57,7 @@ async function resolveGiven(ctx: ServiceContext, given: string): Promise<string>
   // The specs repo is named without reading the specs: it may be what cannot be cloned yet.
   const own = await specsRepo(ctx);
   if (own && repoNameOrUndefined(given, [own.name])) return own.name;
-  return repoName(
+  return resolveRepoName(
     given,
     (await list(ctx)).map((r) => r.name),
   );

@@ -1,7 +1,7 @@
 /** Pure helpers that turn engine facts into what the dashboard shows. */
 import type { ApiError, ContainerRow, Notice, ScriptInfo } from '../../src-shared/api/contract.js';
 import { isErrorCode } from '../../src-shared/errors.js';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import { imageLabel, type ContainerPlan } from '../engine/compiler/index.js';
 import type { ContainerState } from '../engine/runtime/containers.js';
 import type { EngineEvent } from './container-watcher.js';

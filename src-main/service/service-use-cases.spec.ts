@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpLock } from '../engine/ops-lock/index.js';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import { StateStore } from '../engine/state/store.js';
 import type { ProviderPort, ServicePorts } from './context.js';
 import { createDusty, type Dusty } from './index.js';

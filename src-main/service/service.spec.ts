@@ -5,7 +5,7 @@ import { applyRecent } from './container-watcher.js';
 import { Batcher } from './batcher.js';
 import { LogLineParser, MAX_LINE, timeKey } from './log-lines.js';
 import { containerRows, noticeForEvent, toApiError } from './rows.js';
-import { DustyError } from '../engine/project.js';
+import { DustyError } from '../engine/errors.js';
 import type { ContainerState } from '../engine/runtime/containers.js';
 
 const frame = (stream: 1 | 2, text: string) => {

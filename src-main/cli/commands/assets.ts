@@ -1,7 +1,7 @@
 /** `dusty assets`: secret files placed in containers. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DustyError } from '../../engine/project.js';
+import { DustyError } from '../../engine/errors.js';
 import { dim, green, printJson, table } from '../output.js';
 import { getDusty } from '../context.js';
 import { interruptibleAction } from '../locked.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { CONFIG_DESCRIPTIONS, CONFIG_KEYS } from '../../../src-shared/config.js';
-import { DustyError } from '../../engine/project.js';
+import { DustyError } from '../../engine/errors.js';
 import { ORIGINAL_CONFIG_PATH } from '../../engine/state/import-original.js';
 import { dustyVersion } from '../../version.js';
 import { dim, printJson, table } from '../output.js';

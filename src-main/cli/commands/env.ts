@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseEnvFile } from '../../engine/state/env-file.js';
-import { DustyError } from '../../engine/project.js';
+import { DustyError } from '../../engine/errors.js';
 import { dim, printJson, table } from '../output.js';
 import { getDusty } from '../context.js';
 import { interruptibleAction } from '../locked.js';

@@ -1,6 +1,6 @@
 /** `dusty repos`: where the code of apps and libs comes from. */
 import type { Command } from 'commander';
-import { DustyError } from '../../engine/project.js';
+import { DustyError } from '../../engine/errors.js';
 import { getDusty } from '../context.js';
 import { dim, printJson, table } from '../output.js';
 import { interruptibleAction } from '../locked.js';

@@ -1,6 +1,6 @@
 /** `dusty test`: an app's or lib's test suites in fresh containers. */
 import type { Command } from 'commander';
-import { DustyError } from '../../engine/project.js';
+import { DustyError } from '../../engine/errors.js';
 import { formatDuration, type TestEvent } from '../../engine/testing/index.js';
 import { getDusty } from '../context.js';
 import { bold, dim, green, red, table, yellow } from '../output.js';

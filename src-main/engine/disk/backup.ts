@@ -20,7 +20,7 @@ import type Docker from 'dockerode';
 import tarFs from 'tar-fs';
 import tarStream from 'tar-stream';
 import { projectName } from '../docker/compose-runner.js';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 
 export const MANIFEST = 'dusty-backup.json';
 

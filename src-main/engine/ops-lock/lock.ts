@@ -19,7 +19,7 @@ import { link, mkdir, readFile, rm, rmdir, stat, unlink, writeFile } from 'node:
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from '../../platform/pid.js';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 import { writeFileAtomic } from '../state/files.js';
 
 /** Where an operation was started. */

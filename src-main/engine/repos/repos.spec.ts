@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DustyError } from '../errors.js';
 import {
   cloneUrl,
   managedFolder,
@@ -120,5 +121,24 @@ describe('repo names as the original wrote them', () => {
     expect(() => resolveRepoName('nope', known)).toThrow(
       /no spec uses the repo "nope"; repos: .*git@github.com:team\/api.git \(api\)/,
     );
+  });
+
+  it('throws a DustyError with the code and every known repo, for every front door alike', () => {
+    const thrown = (given: string) => {
+      try {
+        resolveRepoName(given, known);
+      } catch (e) {
+        return e;
+      }
+      throw new Error(`${given} resolved`);
+    };
+    for (const [given, code] of [
+      ['watchdog', 'ambiguous-repo'],
+      ['nope', 'unknown-repo'],
+    ] as const) {
+      const e = thrown(given);
+      expect(e).toBeInstanceOf(DustyError);
+      expect(e).toMatchObject({ code, detail: { known } });
+    }
   });
 });

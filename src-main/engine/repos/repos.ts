@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { access, mkdir, readdir } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { Specs } from '../../../src-shared/specs/schema.js';
+import { DustyError } from '../errors.js';
 
 export interface RepoInfo {
   /** The spec's `repo` value, which names the repo everywhere. */
@@ -57,32 +58,24 @@ export function repoShortName(repo: string): string {
 /**
  * The repo a person means: its full name as the specs write it, or (as in
  * the original Dusty) its short name, the last part of the URL or path
- * without `.git`. An unknown or ambiguous name is an error listing the
- * candidates.
+ * without `.git`. An unknown or ambiguous name is a DustyError listing the
+ * candidates (`detail.known`).
  */
 export function resolveRepoName(given: string, known: readonly string[]): string {
   if (known.includes(given)) return given;
   const matches = known.filter((r) => repoShortName(r) === repoShortName(given));
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1)
-    throw new RepoNameError(
-      `"${given}" could be any of ${matches.join(', ')}; give the full name`,
+    throw new DustyError(
       'ambiguous-repo',
+      `"${given}" could be any of ${matches.join(', ')}; give the full name`,
+      { known: [...known] },
     );
-  throw new RepoNameError(
-    `no spec uses the repo "${given}"; repos: ${known.map((r) => `${r} (${repoShortName(r)})`).join(', ') || 'none'}`,
+  throw new DustyError(
     'unknown-repo',
+    `no spec uses the repo "${given}"; repos: ${known.map((r) => `${r} (${repoShortName(r)})`).join(', ') || 'none'}`,
+    { known: [...known] },
   );
-}
-
-/** A repo name that names no repo, or several. */
-export class RepoNameError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'ambiguous-repo' | 'unknown-repo',
-  ) {
-    super(message);
-  }
 }
 
 /** Every repo the specs mention, with the apps and libs that use it. */

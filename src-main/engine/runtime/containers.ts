@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import { projectName } from '../docker/compose-runner.js';
 import { explainEngineError } from '../docker/client.js';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 
 export interface ContainerState {
   /** The Compose service name, which is the app's or service's name. */

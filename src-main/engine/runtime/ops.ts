@@ -6,8 +6,9 @@ import type Docker from 'dockerode';
 import { LABEL } from '../compiler/index.js';
 import { shQuote } from '../compiler/start-script.js';
 import { ComposeRunner, detectCompose } from '../docker/compose-runner.js';
-import { resolveRepoName, syncRepos, type RepoNameError } from '../repos/repos.js';
-import { DustyError, type Project } from '../project.js';
+import { resolveRepoName, syncRepos } from '../repos/repos.js';
+import { DustyError } from '../errors.js';
+import type { Project } from '../project.js';
 import { ROUTER_NAME } from '../specs/validate.js';
 import { listContainers } from './containers.js';
 import { stopCodeSync } from '../remote/remote-up.js';
@@ -81,18 +82,13 @@ export async function restart(
   const targets = new Set(names);
   if (givenRepos.length) {
     const compiled = await project.compile();
-    let repos: string[];
-    try {
-      // Full names or the original's short names.
-      repos = givenRepos.map((r) =>
-        resolveRepoName(
-          r,
-          compiled.repos.map((x) => x.name),
-        ),
-      );
-    } catch (e) {
-      throw new DustyError((e as RepoNameError).code ?? 'unknown-repo', (e as Error).message);
-    }
+    // Full names or the original's short names.
+    const repos = givenRepos.map((r) =>
+      resolveRepoName(
+        r,
+        compiled.repos.map((x) => x.name),
+      ),
+    );
     await syncRepos(
       compiled.repos.filter((r) => repos.includes(r.name)),
       true,

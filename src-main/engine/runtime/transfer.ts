@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import tarFs from 'tar-fs';
 import tarStream from 'tar-stream';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 import { runningContainer } from './containers.js';
 
 export type Location =

@@ -18,7 +18,8 @@ import {
 import { explainEngineError } from '../docker/client.js';
 import { pullFailureReason, pullImage } from '../docker/pull.js';
 import { syncRepos, type SyncEvent } from '../repos/repos.js';
-import { DustyError, type CompiledProject, type Project } from '../project.js';
+import { DustyError } from '../errors.js';
+import type { CompiledProject, Project } from '../project.js';
 import { writeFileAtomic } from '../state/files.js';
 import { Steps } from '../ops-lock/steps.js';
 import { prepareRouterTls } from '../tls/router-tls.js';

@@ -5,7 +5,7 @@
  * whole). Pure.
  */
 import type Docker from 'dockerode';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 
 type HostConfig = NonNullable<Docker.ContainerCreateOptions['HostConfig']>;
 

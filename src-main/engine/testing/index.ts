@@ -5,7 +5,7 @@
  */
 import type { ImageSource } from '../compiler/index.js';
 import type { Project } from '../project.js';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 import { scopeValidation } from '../specs/validate.js';
 import { resolveTarget, testableNames, testReach, type SuiteResult } from './plan.js';
 import { TestResultsStore } from './results.js';

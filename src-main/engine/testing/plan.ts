@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Specs, Suite, TestSpec } from '../../../src-shared/specs/schema.js';
 import { libsInInstallOrder } from '../compiler/closure.js';
 import { shQuote } from '../compiler/start-script.js';
-import { DustyError } from '../project.js';
+import { DustyError } from '../errors.js';
 import { reachOf } from '../specs/validate.js';
 import { createOptions, envList, words, type CreateOptions } from './compose-options.js';
 
