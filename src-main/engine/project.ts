@@ -3,9 +3,7 @@
  * the compiled documents. Every surface (CLI, web server, Electron shell)
  * goes through this.
  */
-import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
   compile,
@@ -28,19 +26,8 @@ import { loadSpecs } from './specs/load.js';
 import { reachOf, scopeValidation, type ValidationResult } from './specs/validate.js';
 import { writeFileAtomic } from './state/files.js';
 import { originalInstallOffer } from './state/import-original.js';
+import { normalizeSpecsRepo } from './state/specs-repo.js';
 import type { StateStore } from './state/store.js';
-
-/**
- * The one rule for a `specs_repo` value: a path (./x, /x, ~/x, or a folder
- * that exists) is a local specs repo, made absolute; anything else is a git
- * URL Dusty clones, returned as it is.
- */
-export function normalizeSpecsRepo(value: string, cwd = process.cwd()): string {
-  if (!value) return value;
-  if (/^[./~]/.test(value) || existsSync(resolve(cwd, value)))
-    return resolve(cwd, value.replace(/^~(?=\/|$)/, homedir()));
-  return value;
-}
 
 export interface CompileOptions {
   specsPath?: string;

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DustyError } from '../engine/errors.js';
-import { normalizeSpecsRepo } from '../engine/project.js';
+import { normalizeSpecsRepo } from '../engine/state/specs-repo.js';
 import {
   describeRepos,
   managedFolder,

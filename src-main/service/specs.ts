@@ -9,7 +9,8 @@ import {
 } from '../../src-shared/config.js';
 import { computeClosure, type Closure } from '../engine/compiler/index.js';
 import { DustyError } from '../engine/errors.js';
-import { normalizeSpecsRepo, type CompiledProject } from '../engine/project.js';
+import type { CompiledProject } from '../engine/project.js';
+import { normalizeSpecsRepo } from '../engine/state/specs-repo.js';
 import type { ValidationResult } from '../engine/specs/validate.js';
 import { ImportError, importOriginalConfig } from '../engine/state/import-original.js';
 import type { ServiceContext } from './context.js';

@@ -1,6 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   importOriginalConfig,
@@ -86,6 +86,28 @@ describe('dusty config import', () => {
     expect(() => parseOriginalConfig('vm_memory_size: lots\n', 'f')).toThrow(
       'vm_memory_size: expected a number of megabytes',
     );
+  });
+
+  it('stores the specs repo as `dusty config set` does: a path made absolute, a git URL as written', async () => {
+    const imported = async (specsRepo: string, override?: string) => {
+      const fresh = new StateStore(join(dir, `home-${Math.random().toString(36).slice(2)}`));
+      const overrides = override ? `repo_overrides:\n  ${specsRepo}: ${override}\n` : '';
+      const r = await importOriginalConfig(fresh, write(`${overrides}specs_repo: ${specsRepo}\n`));
+      return { stored: (await fresh.config()).specs_repo, line: r.lines[0] };
+    };
+    expect(await imported('~/specs')).toEqual({
+      stored: join(homedir(), 'specs'),
+      line: `specs_repo: ${join(homedir(), 'specs')}`,
+    });
+    expect((await imported('./specs')).stored).toBe(resolve('specs'));
+    expect((await imported('github.com/team/specs')).stored).toBe('github.com/team/specs');
+    expect((await imported('git@github.com:team/specs.git')).stored).toBe(
+      'git@github.com:team/specs.git',
+    );
+    expect(await imported('github.com/team/specs', '~/src/specs')).toEqual({
+      stored: join(homedir(), 'src/specs'),
+      line: `specs_repo: ${join(homedir(), 'src/specs')} (your override of github.com/team/specs)`,
+    });
   });
 
   it('says a missing file cannot be read', async () => {

@@ -5,6 +5,7 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { load, YAMLException } from 'js-yaml';
+import { normalizeSpecsRepo } from './specs-repo.js';
 import type { StateStore } from './store.js';
 
 /** Where the original Dusty kept its config. */
@@ -158,8 +159,10 @@ export async function importOriginalConfig(
   const notes = c.ignored.map((k) => `${k}: not used by this Dusty, not imported`);
   if (c.specsRepo) {
     const local = c.repoOverrides[c.specsRepo];
-    await store.setConfig('specs_repo', local ?? c.specsRepo);
-    lines.push(`specs_repo: ${local ? `${local} (your override of ${c.specsRepo})` : c.specsRepo}`);
+    // As `dusty config set` stores it: a path made absolute, a git URL as it is.
+    const value = normalizeSpecsRepo(local ?? c.specsRepo);
+    await store.setConfig('specs_repo', value);
+    lines.push(`specs_repo: ${local ? `${value} (your override of ${c.specsRepo})` : value}`);
   }
   if (c.bundles) {
     await store.setActiveBundles(c.bundles);
