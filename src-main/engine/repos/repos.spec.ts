@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DustyError } from '../errors.js';
 import {
   cloneUrl,
+  describeRepos,
   managedFolder,
   matchReposInDir,
   repoShortName,
@@ -140,5 +141,48 @@ describe('repo names as the original wrote them', () => {
       expect(e).toBeInstanceOf(DustyError);
       expect(e).toMatchObject({ code, detail: { known } });
     }
+  });
+});
+
+describe('describeRepos: where each repo lives', () => {
+  const used = new Map([
+    ['github.com/org/app', ['app web']],
+    ['/home/me/src/lib', ['lib util']],
+  ]);
+
+  it('uses the managed clone under the repos folder, or a local repo where it is, without overrides', () => {
+    expect(describeRepos(used, {}, '/dusty/repos')).toEqual([
+      {
+        name: 'github.com/org/app',
+        mode: 'managed',
+        path: '/dusty/repos/github.com/org/app',
+        cloneUrl: 'git@github.com:org/app.git',
+        usedBy: ['app web'],
+      },
+      {
+        name: '/home/me/src/lib',
+        mode: 'local',
+        path: '/home/me/src/lib',
+        cloneUrl: '/home/me/src/lib',
+        usedBy: ['lib util'],
+      },
+    ]);
+  });
+
+  it('lets an override win over the managed clone path (and over a local path)', () => {
+    const overrides = {
+      'github.com/org/app': '/home/me/work/app',
+      '/home/me/src/lib': '/home/me/work/lib',
+    };
+    expect(
+      describeRepos(used, overrides, '/dusty/repos').map(({ name, mode, path }) => ({
+        name,
+        mode,
+        path,
+      })),
+    ).toEqual([
+      { name: 'github.com/org/app', mode: 'overridden', path: '/home/me/work/app' },
+      { name: '/home/me/src/lib', mode: 'overridden', path: '/home/me/work/lib' },
+    ]);
   });
 });
