@@ -151,8 +151,7 @@ export default tseslint.config(
   // The layers inside src-main, lowest first: platform, then engine and the
   // root helper, then the application layer (service), then the front doors
   // (cli, web, app). A layer imports only the ones below it.
-  // platform/providers.ts still reads engine/docker/context.ts (engine detection): to move down.
-  ...layer('src-main/platform/**', ['helper', 'service', 'cli', 'web', 'app']),
+  ...layer('src-main/platform/**', ['engine', 'helper', 'service', 'cli', 'web', 'app']),
   ...layer('src-main/engine/**', ['helper', 'service', 'cli', 'web', 'app']),
   ...layer('src-main/helper/**', ['engine', 'service', 'cli', 'web', 'app']),
   ...layer('src-main/service/**', ['helper', 'cli', 'web', 'app']),

@@ -21,21 +21,36 @@ const files: Record<string, string> = {
   'upward.ts': "import * as program from '../../cli/output.js';\nexport const p = program;\n",
 };
 
+// The lowest layer, platform, reaching up into engine (the one layer the engine probe cannot show).
+const platformDir = join(root, 'src-main', 'platform', `zz-lint-probe-${process.pid}`);
+const platformFiles: Record<string, string> = {
+  'into-engine.ts':
+    "import { DustyError } from '../../engine/errors.js';\nexport const e = new DustyError('error', 'x');\n",
+};
+
 let results: Map<string, string[]>;
+let platformResults: Map<string, string[]>;
 
 beforeAll(async () => {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const eslint = new ESLint({ cwd: root });
-  const out = await eslint.lintFiles(Object.keys(files).map((f) => join(dir, f)));
-  results = new Map(
-    out.map((r) => [
-      r.filePath.slice(dir.length + 1),
-      r.messages.map((m) => m.ruleId ?? m.message),
-    ]),
-  );
+  const lint = async (folder: string, planted: Record<string, string>) => {
+    mkdirSync(folder, { recursive: true });
+    for (const [name, text] of Object.entries(planted)) writeFileSync(join(folder, name), text);
+    const out = await eslint.lintFiles(Object.keys(planted).map((f) => join(folder, f)));
+    return new Map(
+      out.map((r) => [
+        r.filePath.slice(folder.length + 1),
+        r.messages.map((m) => m.ruleId ?? m.message),
+      ]),
+    );
+  };
+  results = await lint(dir, files);
+  platformResults = await lint(platformDir, platformFiles);
 }, 120_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(platformDir, { recursive: true, force: true });
+});
 
 describe('lint rules', () => {
   it('fails on an import cycle, in both files of the loop', () => {
@@ -50,5 +65,9 @@ describe('lint rules', () => {
 
   it('fails on an import against the layers (engine reaching up into cli)', () => {
     expect(results.get('upward.ts')).toContain('no-restricted-imports');
+  });
+
+  it('fails on platform importing engine: platform is the lowest layer, with no exception', () => {
+    expect(platformResults.get('into-engine.ts')).toContain('no-restricted-imports');
   });
 });

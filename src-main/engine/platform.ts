@@ -14,7 +14,7 @@ import {
 } from '../platform/providers.js';
 import { colimaProfileOf } from '../platform/engine-kinds.js';
 import { unsharedFolders } from '../platform/file-sharing.js';
-import type { EngineEndpoint } from './docker/context.js';
+import type { EngineEndpoint } from '../platform/docker-context.js';
 import { engineDeps, forgetEngineFacts } from './docker/engine-info.js';
 import type { PlatformFacts } from './compiler/index.js';
 import type { RepoInfo } from './repos/repos.js';

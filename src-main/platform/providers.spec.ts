@@ -5,7 +5,7 @@
  * a stopped (or missing) VM.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineEndpoint } from '../engine/docker/context.js';
+import type { EngineEndpoint } from './docker-context.js';
 import type { CommandResult, CommandRunner } from './command-runner.js';
 import { createProvider, memoryOf, type ProviderDeps } from './providers.js';
 

@@ -10,7 +10,7 @@ import { lookup } from 'node:dns/promises';
 import type { HelperClient } from './helper-client.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { dockerEnv, resolveEndpoint, type EngineEndpoint } from '../engine/docker/context.js';
+import { dockerEnv, resolveEndpoint, type EngineEndpoint } from './docker-context.js';
 import type { CommandRunner } from './command-runner.js';
 import {
   ENGINE_KINDS,

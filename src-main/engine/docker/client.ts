@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { parseSshEndpoint, SshDialAgent } from '../../platform/ssh.js';
-import { resolveEndpoint, type EngineEndpoint } from './context.js';
+import { resolveEndpoint, type EngineEndpoint } from '../../platform/docker-context.js';
 
 // dockerode pulls in gRPC and protobuf; load it only when a command talks to the engine.
 const requireDockerode = () => createRequire(import.meta.url)('dockerode') as typeof Docker;

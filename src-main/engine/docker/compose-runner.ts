@@ -6,7 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { resolveEndpoint, withDockerEnv, type EngineEndpoint } from './context.js';
+import {
+  resolveEndpoint,
+  withDockerEnv,
+  type EngineEndpoint,
+} from '../../platform/docker-context.js';
 
 /**
  * The Compose project name: `dusty`. DUSTY_PROJECT overrides it so that test

@@ -8,7 +8,11 @@ import type { EngineInfo } from '../../../src-shared/api/contract.js';
 import { ENGINE_TRAITS, startCommand, type EngineFacts } from '../../platform/engine-kinds.js';
 import { resolveProviderName, type ProviderDeps } from '../../platform/providers.js';
 import { createDocker } from './client.js';
-import { describeEndpoint, resolveEndpoint, type EngineEndpoint } from './context.js';
+import {
+  describeEndpoint,
+  resolveEndpoint,
+  type EngineEndpoint,
+} from '../../platform/docker-context.js';
 
 /** What the engine said about itself, and when; a few seconds old is fresh enough. */
 const cache = new Map<string, { at: number; facts: Promise<EngineFacts | undefined> }>();

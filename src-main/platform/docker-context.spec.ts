@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { contextId, dockerEnv, resolveEndpoint, withDockerEnv } from './context.js';
+import { contextId, dockerEnv, resolveEndpoint, withDockerEnv } from './docker-context.js';
 
 let dir: string;
 beforeEach(() => {
