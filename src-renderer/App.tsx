@@ -48,7 +48,7 @@ export function App() {
   const connection = useStore((s) => s.connection);
   const info = useStore((s) => s.info);
   const operation = useStore((s) => s.operation);
-  const { error, run } = useErrorBanner();
+  const { error, setError, run } = useErrorBanner();
   const busy = operation?.status === 'running';
 
   return (
@@ -62,7 +62,8 @@ export function App() {
           {info && <span className="muted project">project {info.project}</span>}
         </div>
         <OverallState />
-        <EngineBadge />
+        {/* The engine's failures show in the page's banner, like every other error. */}
+        <EngineBadge onError={setError} />
         <div className="actions">
           <button
             className="primary"
