@@ -61,6 +61,11 @@ export interface OpProgress {
  */
 export function holderProgress(h: LockHolder, p: OpProgress | undefined): OpProgress {
   if (p && p.pid === h.pid && p.startedAt >= h.startedAt - 1000) return p;
+  return startingProgress(h);
+}
+
+/** What an operation's progress says before its first step. */
+function startingProgress(h: LockHolder): OpProgress {
   return {
     pid: h.pid,
     op: h.op,
@@ -327,18 +332,7 @@ export class OpHandle {
     private readonly lock: OpLock,
     readonly holder: LockHolder,
   ) {
-    this.progressState = {
-      pid: holder.pid,
-      op: holder.op,
-      door: holder.door,
-      startedAt: holder.startedAt,
-      status: 'running',
-      step: 'starting',
-      lines: [],
-      containers: [],
-      warnings: [],
-      urls: [],
-    };
+    this.progressState = startingProgress(holder);
     this.flushSoon();
   }
 

@@ -310,24 +310,11 @@ class TestRun {
       });
       return (await this.docker.getImage(tag).inspect()).Id;
     }
-    const image = test.image!;
-    try {
-      return (await this.docker.getImage(image).inspect()).Id;
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 404) throw explainEngineError(e);
-    }
-    this.step(`pulling ${image}`);
-    try {
-      await pullImage(this.docker, image);
-    } catch (e) {
-      throw new DustyError(
-        'pull-failed',
-        `cannot pull the test image ${image} of ${target.name}: ${pullFailureReason(image, e, test.image_requires_login)}
-` +
-          'What to do: check the network and the image name, or build or load it locally (`docker build -t NAME .`, `docker load -i FILE`).',
-      );
-    }
-    return (await this.docker.getImage(image).inspect()).Id;
+    return this.ensureImage(
+      test.image!,
+      `the test image of ${target.name}`,
+      test.image_requires_login,
+    );
   }
 
   /** The cached testing image, or a new one: `once` run in the base image and committed. */
@@ -425,21 +412,28 @@ class TestRun {
       });
   }
 
-  private async ensureImage(image: string, forWhat: string) {
+  /** The image's id, pulled first when the engine does not have it. */
+  private async ensureImage(
+    image: string,
+    forWhat: string,
+    requiresLogin?: boolean,
+  ): Promise<string> {
     try {
-      await this.docker.getImage(image).inspect();
-      return;
-    } catch {
-      this.step(`pulling ${image}`);
+      return (await this.docker.getImage(image).inspect()).Id;
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw explainEngineError(e);
     }
+    this.step(`pulling ${image}`);
     try {
       await pullImage(this.docker, image);
     } catch (e) {
       throw new DustyError(
         'pull-failed',
-        `cannot pull ${image} for ${forWhat}: ${pullFailureReason(image, e)}`,
+        `cannot pull ${image} for ${forWhat}: ${pullFailureReason(image, e, requiresLogin)}\n` +
+          'What to do: check the network and the image name, or build or load it locally (`docker build -t NAME .`, `docker load -i FILE`).',
       );
     }
+    return (await this.docker.getImage(image).inspect()).Id;
   }
 
   /**
