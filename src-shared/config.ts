@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 
-/** `auto` follows the engine the docker CLI uses; the others are the engine kinds Dusty knows. */
-export const VM_PROVIDERS = [
-  'auto',
+/** The kinds of Docker engine Dusty knows: where it runs, how it starts, how code reaches it. */
+export const ENGINE_KINDS = [
   'native',
   'docker-desktop',
   'orbstack',
@@ -17,6 +16,10 @@ export const VM_PROVIDERS = [
   'docker-machine',
   'remote',
 ] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+/** `auto` follows the engine the docker CLI uses; the others are the engine kinds. */
+export const VM_PROVIDERS = ['auto', ...ENGINE_KINDS] as const;
 
 const CONFIG_FIELDS = {
   specs_repo: {

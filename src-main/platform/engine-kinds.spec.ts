@@ -1,15 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENGINE_KINDS, type EngineKind } from '../../src-shared/config.js';
 import {
-  ENGINE_KINDS,
   ENGINE_TRAITS,
   colimaProfileOf,
   detectEngineKind,
   isRemoteHost,
   startCommand,
   type EngineFacts,
-  type EngineKind,
 } from './engine-kinds.js';
 
 interface Fixture {

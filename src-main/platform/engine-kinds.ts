@@ -8,17 +8,7 @@
  * code reaches its containers. Pure: the caller does the I/O.
  */
 
-export const ENGINE_KINDS = [
-  'docker-desktop',
-  'orbstack',
-  'rancher-desktop',
-  'podman',
-  'colima',
-  'docker-machine',
-  'remote',
-  'native',
-] as const;
-export type EngineKind = (typeof ENGINE_KINDS)[number];
+import type { EngineKind } from '../../src-shared/config.js';
 
 /** The fields of `docker info` (and `docker version`'s component names) detection reads. */
 export interface EngineFacts {

@@ -10,7 +10,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import type { EngineKind } from './engine-kinds.js';
+import type { EngineKind } from '../../src-shared/config.js';
 
 export interface SharingDeps {
   /** A file's text, or undefined when it does not exist. */

@@ -12,15 +12,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { dockerEnv, resolveEndpoint, type EngineEndpoint } from './docker-context.js';
 import type { CommandRunner } from './command-runner.js';
+import { ENGINE_KINDS, type EngineKind } from '../../src-shared/config.js';
 import {
-  ENGINE_KINDS,
   ENGINE_TRAITS,
   colimaProfileOf,
   detectEngineKind,
   memoryCommand,
   startCommand,
   type EngineFacts,
-  type EngineKind,
 } from './engine-kinds.js';
 import { startNativeEngine } from './native-engine.js';
 import { parseSshEndpoint, resolveSshConfig, type SshTarget } from './ssh.js';

@@ -9,8 +9,8 @@ import { openShell, type ShellSession } from '../engine/runtime/shell.js';
 import { copy } from '../engine/runtime/transfer.js';
 import type { ServiceContext } from './context.js';
 
-/** An app's script by name, with the folder it runs in; says what exists when either is unknown. */
-async function findScript(ctx: ServiceContext, app: string, name: string) {
+/** An app's spec by name; says which apps exist when it is unknown. */
+async function appSpec(ctx: ServiceContext, app: string) {
   const { specs } = await ctx.project.validate();
   const spec = specs.apps[app];
   if (!spec)
@@ -19,6 +19,12 @@ async function findScript(ctx: ServiceContext, app: string, name: string) {
       `no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`,
       { known: Object.keys(specs.apps) },
     );
+  return spec;
+}
+
+/** An app's script by name, with the folder it runs in; says what exists when either is unknown. */
+async function findScript(ctx: ServiceContext, app: string, name: string) {
+  const spec = await appSpec(ctx, app);
   const script = spec.spec.scripts.find((s) => s.name === name);
   const names = spec.spec.scripts.map((s) => s.name);
   if (!script)
@@ -35,14 +41,7 @@ async function findScript(ctx: ServiceContext, app: string, name: string) {
 export const containers = {
   /** An app's scripts. */
   scripts: async (ctx: ServiceContext, app: string): Promise<ScriptInfo[]> => {
-    const { specs } = await ctx.project.validate();
-    const spec = specs.apps[app];
-    if (!spec)
-      throw new DustyError(
-        'unknown-app',
-        `no app is named "${app}"; apps: ${Object.keys(specs.apps).join(', ')}`,
-        { known: Object.keys(specs.apps) },
-      );
+    const spec = await appSpec(ctx, app);
     return spec.spec.scripts.map((s) => ({ name: s.name, description: s.description }));
   },
   /** The command line that runs an app's script in its container (for a terminal). */
