@@ -27,6 +27,7 @@ import { lastLogLines, listContainers, type ContainerState } from './containers.
 import { findBrokenState, heal, projectNetwork } from './heal.js';
 import { RemoteCopy } from '../remote/remote-up.js';
 import { TimelineRecorder } from './timeline.js';
+import { probeUrls } from './probe.js';
 import { probeUntilAnswered, watchUp } from './up-watch.js';
 
 export type UpEvent =
@@ -268,6 +269,7 @@ async function apply(
         // An app with URLs is ready at its first answer (probed next); one with a health check at "healthy".
         if (!withUrls.has(name) && !health) recorder.endIfOpen(name, 'ready', at, 'running');
       },
+      (name) => answersNow(output.containers, name, compiled.platform.engineAddress, recorder),
     );
     if (previousNginx && (previousNginx !== output.nginx || leafChanged))
       await reloadRouter(docker);
@@ -484,9 +486,34 @@ async function ensureImages(
 
 /**
  * How long a container without a healthcheck must be seen running to count as
- * started, unless the engine already says it has been up for a second or more.
+ * started, unless the engine already says it has been up for a second or
+ * more, or one of its URLs has answered.
  */
 const SETTLE_MS = 500;
+
+/** Probes a container's URLs once; true when one answers (its first answer goes on the timeline). */
+async function answersNow(
+  containers: CompiledProject['output']['containers'],
+  name: string,
+  address: string,
+  recorder: TimelineRecorder,
+): Promise<boolean> {
+  const urls = containers.find((c) => c.name === name)?.urls ?? [];
+  if (!urls.length) return false;
+  const checks = await probeUrls(
+    urls.map((url) => ({ app: name, url })),
+    { address, timeoutMs: SETTLE_MS },
+  );
+  const ok = checks.find((c) => c.ok);
+  if (ok)
+    recorder.endIfOpen(
+      name,
+      'ready',
+      ok.at + ok.ms,
+      `${ok.url} answered${ok.status ? ` ${ok.status}` : ''}`,
+    );
+  return !!ok;
+}
 
 /** Waits until each container runs (and is healthy where it has a healthcheck). */
 async function waitForContainers(
@@ -496,6 +523,8 @@ async function waitForContainers(
   onEvent: (e: UpEvent) => void,
   checkpoint: () => Promise<void>,
   onStarted: (name: string, health: string | undefined, firstSeenRunning: number) => void,
+  /** Whether one of the container's URLs answers: proof that it started, without the wait. */
+  answers: (name: string) => Promise<boolean>,
 ) {
   const deadline = Date.now() + timeoutS * 1000;
   const last = new Map<string, string>();
@@ -503,6 +532,15 @@ async function waitForContainers(
   const pending = new Set(names);
   while (pending.size) {
     const now = await listContainers(docker);
+    const justStarted = [...pending].filter((name) => {
+      const c = now.get(name);
+      return c?.state === 'running' && !c.health && /^Up Less than a second/.test(c.status);
+    });
+    const answered = new Set(
+      (
+        await Promise.all(justStarted.map(async (n) => ((await answers(n)) ? n : undefined)))
+      ).filter(Boolean),
+    );
     for (const name of [...pending]) {
       const c = now.get(name);
       const state = c ? c.state : 'missing';
@@ -515,7 +553,7 @@ async function waitForContainers(
         // A process that dies at once is "running" for a moment: only a
         // container that has stayed up for a little while counts as started.
         if (!firstRunning.has(name)) firstRunning.set(name, Date.now());
-        const upAWhile = !/^Up Less than a second/.test(c.status);
+        const upAWhile = !/^Up Less than a second/.test(c.status) || answered.has(name);
         if (c.health || upAWhile || Date.now() - firstRunning.get(name)! >= SETTLE_MS) {
           pending.delete(name);
           onStarted(name, c.health, firstRunning.get(name)!);
