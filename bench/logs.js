@@ -12,7 +12,8 @@
  * `--trace` writes a Chromium trace of the measured window (open it in the
  * Performance panel or Perfetto) to see what the page's long tasks were.
  *
- * Targets: view rate >= 0.5 x raw rate, longest main-thread stall <= 100 ms.
+ * Targets (issue 13): view rate >= 0.8 x raw rate, longest main-thread task under 50 ms
+ * (the Long Tasks API reports only tasks of 50 ms or more, so: none reported).
  * The stall is the longest long task (the Long Tasks API: a task that kept the
  * main thread from input and rendering for 50 ms or more). The longest gap
  * between animation frames is printed beside it, with the same gap for the
@@ -177,10 +178,10 @@ try {
   console.log(`logs bench: ${SECONDS}s window, one container printing with \`yes\``);
   console.log(`  raw docker logs -f:   ${fmt(rawRate)} lines/s`);
   console.log(
-    `  dashboard view:       ${fmt(viewRate)} lines/s  (ratio ${ratio.toFixed(2)}, target >= 0.5)`,
+    `  dashboard view:       ${fmt(viewRate)} lines/s  (ratio ${ratio.toFixed(2)}, target >= 0.8)`,
   );
   console.log(
-    `  main-thread stall:    ${Math.round(worst)} ms (longest long task; target <= 100 ms; 0 means none reached 50 ms)`,
+    `  main-thread stall:    ${Math.round(worst)} ms (longest long task; target < 50 ms; 0 means none reached 50 ms)`,
   );
   console.log(
     `  frame gap:            ${Math.round(stall.longest)} ms (longest between animation frames; ${stall.frames} frames)`,
@@ -192,7 +193,7 @@ try {
     `  same load, page idle: frame gap ${Math.round(idle.longest)} ms, longest long task ${Math.round(idle.longTask)} ms (the machine's share of any stall)`,
   );
   console.log(`  view status:          ${skipped?.trim()}`);
-  const ok = ratio >= 0.5 && worst <= 100;
+  const ok = ratio >= 0.8 && worst < 50;
   console.log(ok ? '  targets met' : '  TARGET MISSED');
   if (!ok && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 } finally {

@@ -316,6 +316,24 @@ describe('Up and Stop from the tray', () => {
     expect(events.map((m) => m.message.channel)).toContain('operation:changed');
   }, 180_000);
 
+  it('a container that dies turns the icon red and a notification names it; Up brings it back', async () => {
+    const notified = (await shell.snapshot()).notifications.length;
+    docker('kill', containerId(PROJECT, 'echo'));
+    const s = await shell.until(
+      (x) => x.tray!.image === 'tray-failed.png' && x.notifications.length > notified,
+      'the failed icon and a notification',
+    );
+    const news = s.notifications.slice(notified);
+    expect(news.map((n) => `${n.title} ${n.body}`).join('\n')).toMatch(/echo/);
+    expect(s.tray!.tooltip).toMatch(/echo stopped unexpectedly/);
+    await shell.click('Up');
+    await shell.until(
+      (x) => x.tray!.image === 'tray-running.png' && item(x, 'Stop')!.enabled,
+      'running again',
+      100_000,
+    );
+  }, 150_000);
+
   it('Stop stops the containers and the icon says stopped', async () => {
     await shell.click('Stop');
     await shell.until((x) => x.tray!.image === 'tray-stopped.png', 'the stopped icon', 90_000);

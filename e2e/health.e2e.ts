@@ -167,7 +167,8 @@ describe('status', () => {
     await cli.must('up');
     await cli.must('stop', 'echo');
     const text = (await cli.must('status')).stdout;
-    expect(text.split('\n')[0]).toBe('● starting: 4 of 5 running; echo is stopped');
+    // Not "starting": nothing starts; part of the stack is stopped.
+    expect(text.split('\n')[0]).toBe('● partial: 4 of 5 running; echo is stopped');
     const rows = await statusJson();
     expect(rows.get('echo')!.urls[0]).toMatchObject({ url: ECHO, ok: false, status: null });
   });

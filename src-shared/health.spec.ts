@@ -26,7 +26,12 @@ const expectedUrls = urls.map((u) => u.url);
 describe('classifyHealth', () => {
   it('is green only when every container runs and every URL answers', () => {
     const h = classifyHealth({ containers: stack(), urls, expectedUrls });
-    expect(h).toEqual({ level: 'green', summary: '3 running, 2 URLs answering', broken: [] });
+    expect(h).toEqual({
+      level: 'green',
+      word: 'healthy',
+      summary: '3 running, 2 URLs answering',
+      broken: [],
+    });
   });
 
   it('is red, naming the container, when one was killed (not "3 of 4 running" in green)', () => {
@@ -71,7 +76,7 @@ describe('classifyHealth', () => {
         urls,
         operation: { kind: 'up', status: 'running' },
       }),
-    ).toEqual({ level: 'amber', summary: 'up in progress', broken: [] });
+    ).toEqual({ level: 'amber', word: 'starting', summary: 'up in progress', broken: [] });
     expect(
       classifyHealth({ containers: [c('web', 'running', 'starting'), c('api')], urls: [] }),
     ).toMatchObject({ level: 'amber', summary: 'web is starting' });
@@ -94,7 +99,11 @@ describe('classifyHealth', () => {
       expectedUrls: [urls[1]!.url],
       stoppedOnPurpose: new Set(['web']),
     });
-    expect(h).toMatchObject({ level: 'amber', summary: '2 of 3 running; web is stopped' });
+    expect(h).toMatchObject({
+      level: 'amber',
+      word: 'partial',
+      summary: '2 of 3 running; web is stopped',
+    });
   });
 
   it('is grey when nothing runs, whether never started or stopped on purpose', () => {
@@ -106,6 +115,6 @@ describe('classifyHealth', () => {
         urls: [],
         stoppedOnPurpose: new Set(['web', 'api', 'dusty-router']),
       }),
-    ).toEqual({ level: 'grey', summary: 'nothing is running', broken: [] });
+    ).toEqual({ level: 'grey', word: 'stopped', summary: 'nothing is running', broken: [] });
   });
 });

@@ -25,8 +25,16 @@ export interface UrlCheck {
 /** green: everything runs and answers; amber: something is starting; red: something broke; grey: nothing runs. */
 export type HealthLevel = 'green' | 'amber' | 'red' | 'grey';
 
+/**
+ * What the level means in one word: amber is `starting` (or an operation in
+ * progress), `checking` (URLs not probed yet) or `partial` (some containers
+ * stopped or never created, none starting, nothing broken).
+ */
+export type HealthWord = 'healthy' | 'starting' | 'checking' | 'partial' | 'broken' | 'stopped';
+
 export interface OverallHealth {
   level: HealthLevel;
+  word: HealthWord;
   /** One line for the header or the tray's tooltip, e.g. `web stopped unexpectedly`. */
   summary: string;
   /** The containers and URLs that broke, by name or URL (red only). */
@@ -93,24 +101,29 @@ export function classifyHealth(input: HealthInput): OverallHealth {
         ? `${list(failing.map((u) => u.url))} ${failing.length === 1 ? 'does' : 'do'} not answer`
         : '',
     ].filter(Boolean);
-    return { level: 'red', summary: parts.join('; '), broken };
+    return { level: 'red', word: 'broken', summary: parts.join('; '), broken };
   }
-  if (op) return { level: 'amber', summary: `${op.kind} in progress`, broken: [] };
+  if (op)
+    return { level: 'amber', word: 'starting', summary: `${op.kind} in progress`, broken: [] };
   const starting = cs.filter((c) => STARTING.has(phaseOf(c)));
   if (starting.length)
     return {
       level: 'amber',
+      word: 'starting',
       summary: `${list(starting.map((c) => c.name))} ${starting.length === 1 ? 'is' : 'are'} starting`,
       broken: [],
     };
-  if (!running.length) return { level: 'grey', summary: 'nothing is running', broken: [] };
+  if (!running.length)
+    return { level: 'grey', word: 'stopped', summary: 'nothing is running', broken: [] };
   const probed = new Set(input.urls.map((u) => u.url));
   const unprobed = (input.expectedUrls ?? []).filter((u) => !probed.has(u));
-  if (unprobed.length) return { level: 'amber', summary: `checking ${list(unprobed)}`, broken: [] };
+  if (unprobed.length)
+    return { level: 'amber', word: 'checking', summary: `checking ${list(unprobed)}`, broken: [] };
   const notRunning = cs.filter((c) => !phaseRuns(phaseOf(c)));
   if (notRunning.length)
     return {
       level: 'amber',
+      word: 'partial',
       summary: `${running.length} of ${cs.length} running; ${list(notRunning.map((c) => c.name))} ${notRunning.length === 1 ? 'is' : 'are'} ${notRunning.every((c) => !phaseExists(phaseOf(c))) ? 'not created' : 'stopped'}`,
       broken: [],
     };
@@ -118,6 +131,7 @@ export function classifyHealth(input: HealthInput): OverallHealth {
   const u = input.urls.length;
   return {
     level: 'green',
+    word: 'healthy',
     summary: `${n} running${u ? `, ${u} URL${u === 1 ? '' : 's'} answering` : ''}`,
     broken: [],
   };

@@ -150,7 +150,7 @@ describe('tray menu', () => {
         row('echo', 'running', { urls: ['tcp://echo.demo.test:7777'] }),
       ],
       health: {
-        overall: { level: 'red', summary: 'x', broken: [] },
+        overall: { level: 'red', word: 'broken', summary: 'x', broken: [] },
         urls: [check('http://web.demo.test', true, 200), check('http://api.demo.test', false, 502)],
       },
     });
@@ -261,6 +261,7 @@ describe('tray icon', () => {
       health: {
         overall: {
           level: 'red',
+          word: 'broken',
           summary: 'http://web.test does not answer',
           broken: ['http://web.test'],
         },

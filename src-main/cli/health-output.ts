@@ -10,12 +10,10 @@ export function formatCheck(url: string, check: UrlCheck | undefined): string {
   return `${url} ${red(`(${check.status ?? 'no answer'}: ${check.error ?? 'no answer'})`)}`;
 }
 
-const LEVEL_WORD = { green: 'healthy', amber: 'starting', red: 'broken', grey: 'stopped' } as const;
-
 /** The overall state as the first line of `dusty status`. */
 export function overallLine(h: OverallHealth): string {
   const paint = { green, amber: yellow, red, grey: dim }[h.level];
-  return `${paint(`● ${LEVEL_WORD[h.level]}`)}: ${h.summary}`;
+  return `${paint(`● ${h.word}`)}: ${h.summary}`;
 }
 
 /** The compact timeline `up` ends with, slowest container first. */

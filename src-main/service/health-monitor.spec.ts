@@ -106,6 +106,7 @@ describe('HealthMonitor: probing through the router and the overall state (no Do
     await monitor.probeNow();
     expect(monitor.state.overall).toEqual({
       level: 'green',
+      word: 'healthy',
       summary: '2 running, 2 URLs answering',
       broken: [],
     });
@@ -129,6 +130,7 @@ describe('HealthMonitor: probing through the router and the overall state (no Do
     await monitor.probeNow();
     expect(monitor.state.overall).toEqual({
       level: 'red',
+      word: 'broken',
       summary: `${api} does not answer`,
       broken: [api],
     });
@@ -170,6 +172,7 @@ describe('HealthMonitor: probing through the router and the overall state (no Do
     monitor.changed();
     expect(monitor.state.overall).toEqual({
       level: 'red',
+      word: 'broken',
       summary: 'db stopped unexpectedly',
       broken: ['db'],
     });
@@ -182,6 +185,7 @@ describe('HealthMonitor: probing through the router and the overall state (no Do
     monitor.changed();
     expect(monitor.state.overall).toMatchObject({
       level: 'amber',
+      word: 'partial',
       summary: '1 of 2 running; db is stopped',
     });
 

@@ -37,7 +37,7 @@ const SETTLE_MS = 300;
 
 export class HealthMonitor {
   state: HealthState = {
-    overall: { level: 'grey', summary: 'nothing is running', broken: [] },
+    overall: { level: 'grey', word: 'stopped', summary: 'nothing is running', broken: [] },
     urls: [],
   };
   private readonly checks = new Map<string, UrlCheck>();
