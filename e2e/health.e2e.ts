@@ -10,6 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
+import { stoppedOnPurpose } from '../src-main/engine/runtime/health.js';
 import { CHROMIUM_ARGS, ROOT } from './pages/environment.js';
 import { DustyCli, ok } from './support/dusty.js';
 
@@ -174,6 +176,26 @@ describe('status', () => {
   });
 });
 
+describe('stopped on purpose, asked at once', () => {
+  it('finds the stop event of a container stopped a moment ago, in the same second', async () => {
+    const docker = new Docker();
+    const c = await docker.createContainer({
+      Image: 'dusty-busybox:local',
+      Cmd: ['sleep', '300'],
+      Labels: { 'com.docker.compose.project': 'e2ehealth-purpose' },
+    });
+    try {
+      await c.start();
+      await c.stop({ t: 0 });
+      // Asked right away, as `dusty status` after `dusty stop` is: the stop must count.
+      const found = await stoppedOnPurpose(docker, [{ name: 'sleeper', id: c.id }]);
+      expect([...found]).toEqual(['sleeper']);
+    } finally {
+      await c.remove({ force: true });
+    }
+  });
+});
+
 describe('the dashboard', () => {
   let page: Page;
 
@@ -222,5 +244,45 @@ describe('the dashboard', () => {
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-phase'))),
     ).toEqual(expect.arrayContaining(['start', 'ready']));
     await levelIs(page, 'green');
+  });
+
+  it('draws the timeline live, while Up still waits for a container', async () => {
+    // Healthy only after five seconds, so Up is still waiting when the bars must show.
+    cli.writeSpec(
+      'apps/slowpoke.yml',
+      [
+        'image: dusty-busybox:local',
+        'commands:',
+        '  always:',
+        '    - sleep 5',
+        '    - touch /tmp/ready',
+        '    - sleep 3600',
+        'compose:',
+        '  healthcheck:',
+        '    test: ["CMD", "test", "-f", "/tmp/ready"]',
+        '    interval: 1s',
+        '    retries: 30',
+        '',
+      ].join('\n'),
+    );
+    cli.writeSpec('bundles/slow.yml', 'description: Starts slowly\napps:\n  - slowpoke\n');
+    await cli.must('bundles', 'activate', 'slow');
+    await page.getByRole('button', { name: 'Up', exact: true }).click();
+    const slow = page
+      .getByRole('figure', { name: 'Where the time went' })
+      .getByLabel('timeline of slowpoke');
+    await slow.locator('[data-phase="start"]').waitFor({ timeout: 60_000 });
+    // The bar is there and Up has not finished: the view is live, not drawn at the end.
+    expect(
+      await page.locator('[aria-label="Operation progress"]').getAttribute('data-status'),
+    ).toBe('running');
+    await page
+      .locator('[aria-label="Operation progress"][data-status="succeeded"]')
+      .waitFor({ timeout: 120_000 });
+    expect(
+      await slow
+        .locator('[data-phase]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-phase'))),
+    ).toEqual(expect.arrayContaining(['start', 'ready']));
   });
 });

@@ -54,8 +54,10 @@ export async function stoppedOnPurpose(
         const info = await docker.getContainer(c.id).inspect();
         const finished = Date.parse(info.State.FinishedAt);
         if (Number.isNaN(finished) || finished <= 0) return;
-        const from = Math.floor(finished / 1000) - 1;
-        const until = Math.min(Math.floor(Date.now() / 1000), Math.ceil(finished / 1000) + 2);
+        // Fractional seconds: a whole-second `until` leaves out the events of the current second,
+        // so a status asked right after a stop would miss its `stop` and call it a crash.
+        const from = (finished / 1000 - 1).toFixed(3);
+        const until = (Math.min(Date.now(), finished + 2000) / 1000).toFixed(3);
         const actions = await eventActions(docker, c.id, from, until);
         if (actions.includes('stop')) out.add(c.name);
       } catch {
@@ -69,12 +71,13 @@ export async function stoppedOnPurpose(
 async function eventActions(
   docker: Docker,
   id: string,
-  since: number,
-  until: number,
+  since: string,
+  until: string,
 ): Promise<string[]> {
+  // The Engine takes `seconds.fraction` timestamps; dockerode's types say number only.
   const stream = await docker.getEvents({
-    since,
-    until,
+    since: since as unknown as number,
+    until: until as unknown as number,
     filters: { container: [id], type: ['container'] },
   });
   let text = '';
