@@ -163,7 +163,7 @@ function writeColima(dir: string, colimaHome: string): void {
 }
 
 beforeAll(async () => {
-  env = makeEnv(PROJECT, { web: 19281, api: 19282, echo: 19977 });
+  env = makeEnv(PROJECT, { web: 19581, api: 19582, echo: 19977 });
   const colimaHome = join(env.dir, '.colima');
   colimaCalls = join(env.dir, 'colima-calls');
   socket = join(colimaHome, 'default', 'docker.sock');

@@ -299,6 +299,73 @@ describe('trusted local https', () => {
     expect(await helper.exited).toBe(0);
   });
 
+  it('a host name under a new suffix: up says the CA cannot sign for it, and https recreate makes one that can', async () => {
+    const before = readFileSync(join(cli.home, 'tls', 'ca.pem'), 'utf8');
+    cli.editSpec('apps/web.yml', (t) =>
+      t.replace(
+        'host_forwarding:\n',
+        `host_forwarding:\n  - host_name: web.corp.internal\n    host_port: ${PORTS.web}\n    container_port: 8000\n`,
+      ),
+    );
+    const up = ok(await cli.dusty('up'), 'dusty up');
+    expect(up.stdout + up.stderr).toMatch(/host names under \S*corp\.internal/);
+    expect(up.stdout + up.stderr).toContain('dusty https recreate');
+    const status = JSON.parse(
+      ok(await cli.dusty('https', 'status', '--json'), 'status').stdout,
+    ) as {
+      outside: string[];
+    };
+    expect(status.outside.join(' ')).toMatch(/internal/);
+
+    const recreated = ok(await cli.dusty('https', 'recreate'), 'https recreate');
+    expect(recreated.stdout).toMatch(/^new CA .*internal/m);
+    const after = readFileSync(join(cli.home, 'tls', 'ca.pem'), 'utf8');
+    expect(after).not.toBe(before);
+    // The new CA's own name constraints permit the new suffix.
+    const text = ok(
+      await run('openssl', [
+        'x509',
+        '-noout',
+        '-ext',
+        'nameConstraints',
+        '-in',
+        join(cli.home, 'tls', 'ca.pem'),
+      ]),
+      'openssl x509',
+    ).stdout;
+    expect(text).toMatch(/Permitted:[\s\S]*DNS:\S*internal/);
+    const again = ok(await cli.dusty('up'), 'dusty up again');
+    expect(again.stdout + again.stderr).not.toContain('dusty https recreate');
+    expect(
+      (
+        JSON.parse(ok(await cli.dusty('https', 'status', '--json'), 'status').stdout) as {
+          outside: string[];
+        }
+      ).outside,
+    ).toEqual([]);
+  });
+
+  it('the CA key is never in `dusty dump` nor in a backup', async () => {
+    const key = readFileSync(join(cli.home, 'tls', 'ca-key.pem'), 'utf8');
+    // A line of the key's body: enough to recognise it in any output.
+    const body = key.split('\n')[2]!;
+    expect(body.length).toBeGreaterThan(40);
+    const dump = ok(await cli.dusty('dump'), 'dusty dump');
+    expect(dump.stdout + dump.stderr).not.toContain(body);
+    expect(dump.stdout).not.toMatch(/PRIVATE KEY/);
+    const dir = mkdtempSync(join(tmpdir(), 'dusty-https-backup-'));
+    try {
+      ok(await cli.dusty('disk', 'backup', dir), 'disk backup');
+      const tar = join(dir, 'dusty-backup.tar');
+      expect(existsSync(tar)).toBe(true);
+      const listing = ok(await run('tar', ['-tf', tar]), 'tar -tf').stdout;
+      expect(listing).not.toMatch(/ca-key|tls\//);
+      expect(readFileSync(tar).includes(Buffer.from(body))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('config https false leaves only plain HTTP', async () => {
     ok(await cli.dusty('config', 'set', 'https', 'false'), 'config set https false');
     ok(await cli.dusty('up'), 'dusty up');

@@ -5,13 +5,14 @@ import { outsideMessage } from '../../engine/tls/router-tls.js';
 import { getDusty } from '../context.js';
 import { bold, green, printJson, yellow } from '../output.js';
 
-function printTrust(t: TrustOutcome): void {
+/** `failUntrusted`: exit 1 when the CA could not be trusted (for `trust`, whose whole job it is). */
+function printTrust(t: TrustOutcome, failUntrusted = true): void {
   if (t.how === 'manual') {
     console.log(
       "The privileged helper is not installed (`dusty setup` installs it). To trust Dusty's CA without it, run:",
     );
     console.log(`  ${bold(t.command)}`);
-    process.exitCode = 1;
+    if (failUntrusted) process.exitCode = 1;
     return;
   }
   console.log(green(`✔ Dusty's CA is trusted in: ${t.stores.join(', ')}`));
@@ -75,7 +76,8 @@ export function registerHttpsCommands(program: Command): void {
     .action(async () => {
       const { ca, trust } = await getDusty().https.recreate();
       console.log(`new CA ${ca.subject}, for ${ca.permitted.join(', ')}`);
-      printTrust(trust);
+      // The CA is made either way; trusting it is said, as `up` says it, without failing.
+      printTrust(trust, false);
       console.log('`dusty up` gives the router a certificate from it.');
     });
 }
