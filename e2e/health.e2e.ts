@@ -6,7 +6,7 @@
  * stopped on purpose).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,37 @@ describe('up', () => {
     expect(r.stdout).toMatch(/^ {2}web +\d+\.\d+s \|.*\| .*first answer \d+\.\d+s$/m);
     expect(r.stdout).toMatch(new RegExp(`web: ${WEB} \\(200, \\d+ ms\\)`));
     expect(r.stdout).toMatch(new RegExp(`echo: ${ECHO} \\(open, \\d+ ms\\)`));
+  });
+
+  it('times the build of an app’s image as its first phase', async () => {
+    mkdirSync(join(cli.repos, 'api', 'docker', 'built'), { recursive: true });
+    writeFileSync(
+      join(cli.repos, 'api', 'docker', 'built', 'Dockerfile'),
+      // A fresh build every run: the timeline must show a build, not a cache hit.
+      `FROM dusty-busybox:local\nRUN echo ${Date.now()} > /built.txt\n`,
+    );
+    cli.writeSpec(
+      'apps/built.yml',
+      'repo: github.com/dusty-demo/api\nmount: /srv/built\nbuild: docker/built\ncommands:\n  always:\n    - sleep 3600\n',
+    );
+    cli.writeSpec(
+      'bundles/built.yml',
+      'description: An app built from its Dockerfile\napps:\n  - built\n',
+    );
+    await cli.must('bundles', 'activate', 'built');
+    try {
+      const out = JSON.parse((await cli.must('up', '--json')).stdout) as {
+        timeline: { containers: { name: string; phases: Phase[] }[] };
+      };
+      const phases = out.timeline.containers.find((c) => c.name === 'built')!.phases;
+      expect(phases.map((p) => p.phase)).toEqual(['image', 'create', 'start', 'ready']);
+      expect(phases[0]).toMatchObject({ phase: 'image', note: 'build' });
+      expect(phases[0]!.end!).toBeGreaterThanOrEqual(phases[0]!.start);
+      expect(phases[1]!.start).toBeGreaterThanOrEqual(phases[0]!.end!);
+    } finally {
+      await cli.must('bundles', 'deactivate', 'built');
+      await cli.must('up');
+    }
   });
 });
 
