@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, ROOT, run, type RunResult } from './support/dusty.js';
+import { ok, ROOT, run, sleep, type RunResult } from './support/dusty.js';
 
 const PROJECT = 'e2ecompat';
 const dir = mkdtempSync(join(tmpdir(), 'dusty-compat-'));
@@ -38,7 +38,7 @@ beforeAll(async () => {
   // run.sh at the repo's root, found through PATH as the original's docs use it.
   write(
     join(repo, 'run.sh'),
-    '#!/bin/sh\necho "$GREETING $(pwd) $(id -u)" > /tmp/out\nexec tail -f /dev/null\n',
+    '#!/bin/sh\necho "$GREETING $(pwd) $(id -u)" > /tmp/out\necho "always ran"\nexec tail -f /dev/null\n',
   );
   chmodSync(join(repo, 'run.sh'), 0o755);
   write(join(specs, 'bundles', 'main.yml'), 'description: the live one\napps: [web, tool]\n');
@@ -66,6 +66,7 @@ beforeAll(async () => {
       'depends: {services: [db]}',
       'commands:',
       '  once:',
+      '    - echo "once ran"',
       '    - export GREETING=hello',
       '    - cd /tmp',
       '  always: run.sh',
@@ -170,6 +171,36 @@ describe('a team coming from the original Dusty', () => {
     await docker('exec', `${PROJECT}_db_1`, 'true');
     const env = await docker('exec', `${PROJECT}_db_1`, 'sh', '-c', 'echo $FROM_ORIGINAL');
     expect(env.stdout.trim()).toBe('yes-it-is');
+  });
+
+  it('shows `once` output in `dusty logs`, and runs `once` on the first start only', async () => {
+    const times = (text: string, line: string) => text.split('\n').filter((l) => l === line).length;
+    const logs = async () => {
+      const r = await must('logs', 'web');
+      return r.stdout + r.stderr;
+    };
+    const first = await logs();
+    expect(times(first, 'once ran')).toBe(1);
+    expect(times(first, 'always ran')).toBe(1);
+    await must('restart', 'web');
+    let after = await logs();
+    for (let i = 0; i < 50 && times(after, 'always ran') < 2; i++) {
+      await sleep(200);
+      after = await logs();
+    }
+    expect(times(after, 'always ran')).toBe(2);
+    expect(times(after, 'once ran')).toBe(1);
+  });
+
+  it('refuses a name no spec has in stop, restart, logs, scripts and shell, listing the known ones', async () => {
+    for (const cmd of ['stop', 'restart', 'logs', 'scripts', 'shell']) {
+      const r = await dusty(cmd, 'nope');
+      expect(r.code, `dusty ${cmd} nope`).not.toBe(0);
+      expect(r.stderr, `dusty ${cmd} nope`).toMatch(/named "nope"; (known|apps): /);
+      // scripts runs in apps only; the others name services too.
+      for (const name of cmd === 'scripts' ? ['web', 'tool'] : ['web', 'tool', 'db'])
+        expect(r.stderr, `dusty ${cmd} nope`).toMatch(new RegExp(`(: |, )${name}(,|$)`, 'm'));
+    }
   });
 
   it("starts an app without a mount, and runs its scripts, in its image's working directory", async () => {

@@ -8,6 +8,7 @@ import { execIn, logs, scriptText } from '../engine/runtime/ops.js';
 import { openShell, type ShellSession } from '../engine/runtime/shell.js';
 import { copy } from '../engine/runtime/transfer.js';
 import type { ServiceContext } from './context.js';
+import { withKnownNames } from './names.js';
 
 /** An app's spec by name; says which apps exist when it is unknown. */
 async function appSpec(ctx: ServiceContext, app: string) {
@@ -78,13 +79,14 @@ export const containers = {
     opts: { follow: boolean; timestamps: boolean; tail?: number | undefined },
     out: Writable,
     err: Writable,
-  ) => logs(ctx.docker, name, opts, out, err),
+  ) => withKnownNames(ctx, [name], () => logs(ctx.docker, name, opts, out, err)),
   shell: (
     ctx: ServiceContext,
     name: string,
     size: { cols: number; rows: number },
     cmd?: string[],
-  ): Promise<ShellSession> => openShell(ctx.docker, name, size, cmd),
+  ): Promise<ShellSession> =>
+    withKnownNames(ctx, [name], () => openShell(ctx.docker, name, size, cmd)),
   copy: (ctx: ServiceContext, src: string, dst: string): Promise<string> =>
     copy(ctx.docker, src, dst),
 };

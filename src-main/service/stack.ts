@@ -19,6 +19,7 @@ import {
 } from '../engine/runtime/up.js';
 import { ExecRunner } from '../platform/command-runner.js';
 import type { ServiceContext } from './context.js';
+import { withKnownNames } from './names.js';
 import { locked, type LockedOptions } from './operations.js';
 
 /** What `up` needs of the machine, from the context's ports. */
@@ -75,12 +76,10 @@ async function runStop(
     'stop',
     async (handle) => {
       handle.publish({ step: 'stopping containers' });
-      return stop(
-        ctx.project,
-        ctx.docker,
-        names,
-        rm,
-        (pid, running) => void handle.trackChild(pid, running),
+      return withKnownNames(ctx, names, () =>
+        stop(ctx.project, ctx.docker, names, rm, (pid, running) => {
+          void handle.trackChild(pid, running);
+        }),
       );
     },
     {
@@ -102,7 +101,9 @@ async function runRestart(
     'restart',
     async (handle) => {
       handle.publish({ step: 'restarting containers' });
-      return restart(ctx.project, ctx.docker, names, repos, onLine);
+      return withKnownNames(ctx, names, () =>
+        restart(ctx.project, ctx.docker, names, repos, onLine),
+      );
     },
     { summary: (done) => `restarted ${done.join(', ')}` },
   );
