@@ -97,8 +97,10 @@ describe('dusty validate', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       version: string;
     };
-    const r = dusty('--version');
-    expect([r.code, r.stdout.trim()]).toEqual([0, version]);
+    for (const args of [['--version'], ['-v'], ['version']]) {
+      const r = dusty(...args);
+      expect([r.code, r.stdout], `dusty ${args.join(' ')}`).toEqual([0, `${version}\n`]);
+    }
   });
 
   it('says the example specs repo is valid and exits 0', () => {
@@ -387,6 +389,34 @@ describe('dusty env', () => {
     const bad = dusty('env', 'set', 'flaskone', '1A', 'x');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('"1A" is not a valid variable name');
+  });
+
+  it('refuses, changing nothing, when it cannot check the name, and says why', () => {
+    const missing = join(tmp, 'no-such-specs');
+    ok('config', 'set', 'specs_repo', missing);
+    const r = dusty('env', 'set', 'flaskone', 'A', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `cannot check that "flaskone" is an app or service, so nothing was changed: cannot read the specs repo at ${missing}: ENOENT`,
+    );
+    expect(JSON.parse(ok('env', 'list', '--json').stdout)).toEqual({});
+  });
+
+  it('names the file and problem of an app whose own spec does not load, and sets nothing', () => {
+    const repo = join(tmp, 'specs');
+    cpSync(EXAMPLE_SPECS, repo, { recursive: true });
+    // Mid-edit: the file is there, its YAML is not valid.
+    writeFileSync(join(repo, 'apps', 'flaskone.yml'), 'image: x\n  bad: [\n');
+    ok('config', 'set', 'specs_repo', repo);
+    const r = dusty('env', 'set', 'flaskone', 'A', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: apps\/flaskone\.yml: YAML syntax error at line 2/m);
+    expect(r.stderr).toContain(
+      'cannot check that "flaskone" is an app or service, so nothing was changed: apps/flaskone.yml does not load; fix it first',
+    );
+    expect(JSON.parse(ok('env', 'list', '--json').stdout)).toEqual({});
+    // A broken spec elsewhere does not stop an override of a sound one.
+    expect(ok('env', 'set', 'flasktwo', 'A', '1').stdout).toContain('set A for flasktwo');
   });
 
   it('puts the override in the compiled compose file, winning over the spec', () => {

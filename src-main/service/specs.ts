@@ -133,17 +133,39 @@ export const config = {
 
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Refuses an override for something the specs do not know (when they load at all). */
+/**
+ * Refuses an override for something the specs do not know. The original
+ * refused whenever its specs did not load (its env commands looked the name
+ * up in them first); this one refuses, saying why, when the specs repo cannot
+ * be read or the named spec itself does not load, and lets a broken spec
+ * elsewhere pass.
+ */
 async function checkAppOrService(ctx: ServiceContext, name: string): Promise<void> {
-  const { specs: s } = await ctx.project.validate().catch(() => ({ specs: undefined }));
-  if (s && !(name in s.apps) && !(name in s.services)) {
-    const names = [...Object.keys(s.apps), ...Object.keys(s.services)];
+  let loaded: ValidationResult;
+  try {
+    loaded = await ctx.project.validate();
+  } catch (e) {
     throw new DustyError(
-      'unknown-app-or-service',
-      `no app or service is named "${name}"; known: ${names.join(', ')}`,
-      { known: names },
+      e instanceof DustyError ? e.code : 'error',
+      `cannot check that "${name}" is an app or service, so nothing was changed: ${(e as Error).message}`,
     );
   }
+  const { specs: s, problems } = loaded;
+  if (Object.hasOwn(s.apps, name) || Object.hasOwn(s.services, name)) return;
+  const files = ['apps', 'services'].flatMap((k) => [`${k}/${name}.yml`, `${k}/${name}.yaml`]);
+  const broken = problems.filter((p) => p.severity === 'error' && files.includes(p.file));
+  if (broken.length)
+    throw new DustyError(
+      'invalid-specs',
+      `cannot check that "${name}" is an app or service, so nothing was changed: ${broken[0]!.file} does not load; fix it first`,
+      { problems: broken },
+    );
+  const names = [...Object.keys(s.apps), ...Object.keys(s.services)];
+  throw new DustyError(
+    'unknown-app-or-service',
+    `no app or service is named "${name}"; known: ${known(names)}`,
+    { known: names },
+  );
 }
 
 export const env = {
