@@ -8,7 +8,7 @@
  * functions in a module of this folder and add the group to USE_CASES.
  */
 import { HELPER_DEFAULTS } from '../../src-shared/helper-protocol.js';
-import { createDocker } from '../engine/docker/client.js';
+import { lazyDocker } from '../engine/docker/client.js';
 import { Platform } from '../engine/platform.js';
 import { DEFAULT_HOSTS_FILE, hostsApplier, hostsFilePath } from '../engine/runtime/system.js';
 import { defaultDustyHome, StateStore } from '../engine/state/store.js';
@@ -92,7 +92,7 @@ export function realPorts(
 ): ServicePorts {
   const store = new StateStore(defaultDustyHome(env));
   const helper = new HelperClient();
-  const docker = createDocker();
+  const docker = lazyDocker();
   const hostsPath = hostsFilePath(env);
   let provider: Promise<Platform> | undefined;
   return {

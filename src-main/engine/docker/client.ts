@@ -101,3 +101,21 @@ export function explainEngineError(e: unknown): Error {
   }
   return err instanceof Error ? err : new Error(String(e));
 }
+
+/**
+ * The engine client, made on its first use: loading dockerode (gRPC,
+ * protobuf, ssh2) takes about 0.2 s, which commands that never reach the
+ * engine (`bundles`, `config`, `env`, ...) should not pay.
+ */
+export function lazyDocker(make: () => Docker = createDocker): Docker {
+  let real: Docker | undefined;
+  return new Proxy({} as Docker, {
+    get(_target, prop) {
+      real ??= make();
+      const value: unknown = Reflect.get(real, prop, real);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(real)
+        : value;
+    },
+  });
+}
