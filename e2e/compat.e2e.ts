@@ -4,7 +4,9 @@
  * stale bundle nobody uses), brought over with `dusty config import`, runs
  * with `dusty up` and `dusty test` unchanged, on the real engine.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,5 +234,120 @@ describe('a team coming from the original Dusty', () => {
     expect(bad.stderr).toContain('dusty env unset APP --all');
     await must('env', 'unset', 'db', '--all');
     expect((await dusty('env', 'list', 'nope')).code).not.toBe(0);
+  });
+});
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('image_requires_login, against a local registry that wants a password', () => {
+  const base = join(dir, 'registry');
+  const home = join(base, 'home');
+  const loggedIn = join(base, 'docker-logged-in');
+  const anonymous = join(base, 'docker-anonymous');
+  const regProject = 'e2ecompatreg';
+  let registry: ChildProcess | undefined;
+  let host = '';
+  let image = '';
+  const as = (dockerConfig: string, ...args: string[]) =>
+    run('node', [join(ROOT, 'bin', 'dusty.js'), ...args], {
+      env: {
+        ...env,
+        DUSTY_HOME: home,
+        DUSTY_PROJECT: regProject,
+        DUSTY_HOSTS_FILE: join(base, 'hosts'),
+        DOCKER_CONFIG: dockerConfig,
+      },
+      timeoutMs: 280_000,
+    });
+
+  beforeAll(async () => {
+    host = `127.0.0.1:${await freePort()}`;
+    image = `${host}/team/private:1`;
+    write(join(base, 'hosts'), '127.0.0.1 localhost\n');
+    mkdirSync(anonymous, { recursive: true });
+    // The Debian package's registry (scripts/setup.sh installs it), with htpasswd (bcrypt) users.
+    const users = ok(await run('htpasswd', ['-Bbn', 'alice', 's3cret']), 'htpasswd');
+    write(join(base, 'htpasswd'), users.stdout);
+    write(
+      join(base, 'config.yml'),
+      [
+        'version: 0.1',
+        `storage: {filesystem: {rootdirectory: ${join(base, 'data')}}}`,
+        `http: {addr: "${host}"}`,
+        `auth: {htpasswd: {realm: dusty-e2e, path: ${join(base, 'htpasswd')}}}`,
+      ].join('\n'),
+    );
+    registry = spawn('docker-registry', ['serve', join(base, 'config.yml')], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      const r = await run('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        `http://${host}/v2/`,
+      ]);
+      if (r.stdout === '401') break;
+      await sleep(100);
+    }
+    const docker = (...args: string[]) =>
+      run('docker', args, { env: { ...process.env, DOCKER_CONFIG: loggedIn }, input: 's3cret' });
+    ok(await docker('login', host, '-u', 'alice', '--password-stdin'), 'docker login');
+    ok(await docker('tag', 'dusty-busybox:local', image), 'docker tag');
+    ok(await docker('push', image), 'docker push');
+    // Only the registry has it now, so `up` must pull.
+    ok(await docker('rmi', image), 'docker rmi');
+    const regSpecs = join(base, 'specs');
+    write(join(regSpecs, 'bundles', 'private.yml'), 'apps: [private]\n');
+    write(
+      join(regSpecs, 'apps', 'private.yml'),
+      [
+        `image: ${image}`,
+        'image_requires_login: true',
+        'commands: {always: exec tail -f /dev/null}',
+      ].join('\n'),
+    );
+    for (const args of [
+      ['config', 'set', 'specs_repo', regSpecs],
+      ['config', 'set', 'nginx_image', 'dusty-nginx:local'],
+      ['bundles', 'activate', 'private'],
+    ])
+      ok(await as(anonymous, ...args), `dusty ${args.join(' ')}`);
+  });
+
+  afterAll(async () => {
+    registry?.kill();
+    await run('docker', ['rm', '-f', `${regProject}_private_1`, `${regProject}_dusty-router_1`]);
+    await run('docker', ['network', 'rm', `${regProject}_dusty`]);
+    await run('docker', ['rmi', '-f', image]);
+  });
+
+  it('says `docker login REGISTRY` is needed when the pull is refused', async () => {
+    const r = await as(anonymous, 'up');
+    expect(r.code).not.toBe(0);
+    // The registry's refusal, not some other failure, and what to run about it.
+    expect(r.stderr).toContain(': no basic auth credentials (the registry needs your credentials');
+    expect(r.stderr).toContain(`run \`docker login ${host}\`, then try again`);
+  });
+
+  it("pulls with the credentials `docker login` left in Docker's config", async () => {
+    ok(await as(loggedIn, 'up'), 'dusty up');
+    const state = await run('docker', [
+      'inspect',
+      '-f',
+      '{{.State.Running}} {{.Config.Image}}',
+      `${regProject}_private_1`,
+    ]);
+    expect(state.stdout.trim()).toBe(`true ${image}`);
   });
 });

@@ -10,8 +10,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # openssh-server, openssh-client, rsync: the remote-engine provider and its e2e test (scripts/remote-engine.sh);
 # python3-paramiko: docker-compose 1.29 imports it for any ssh:// DOCKER_HOST (it still runs the system ssh).
 # libnss3-tools: certutil, to trust the local HTTPS CA in Chromium and Firefox profiles.
+# docker-registry, apache2-utils (htpasswd): a registry that wants a password, for image_requires_login's e2e test.
 pkgs=(docker.io docker-compose git debootstrap busybox-static chromium curl iproute2 ca-certificates
-  openssh-server openssh-client rsync python3-paramiko libnss3-tools)
+  openssh-server openssh-client rsync python3-paramiko libnss3-tools docker-registry apache2-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
