@@ -23,6 +23,10 @@ if ((${#missing[@]})); then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The registry package starts a registry on :5000 where systemd runs; the tests start their own.
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet docker-registry 2>/dev/null; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
 
 # --- Docker engine -------------------------------------------------------------
 bash scripts/start-engine.sh
