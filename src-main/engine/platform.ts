@@ -21,6 +21,7 @@ import type { RepoInfo } from './repos/repos.js';
 import type { StateStore } from './state/store.js';
 import { projectName } from './docker/compose-runner.js';
 import { resolveRemoteRoot } from './remote/remote-root.js';
+import type { RemoteEndpoint } from './remote/doctor.js';
 
 export class Platform {
   private constructor(
@@ -53,14 +54,28 @@ export class Platform {
     );
   }
 
+  /**
+   * The engine's host when it is remote: where ssh goes (known without
+   * connecting) and the folder code is copied to (which may ask the host).
+   */
+  remote(): RemoteEndpoint | undefined {
+    const target = this.provider.sshTarget?.();
+    if (!target) return undefined;
+    return {
+      target,
+      root: () => resolveRemoteRoot(this.store.home, target, this.remoteDir, projectName()),
+    };
+  }
+
   /** What the compiler needs to know about where the engine runs. */
   async facts(): Promise<PlatformFacts> {
     const p = this.provider;
     const engineAddress = await p.engineAddress();
-    const target = p.sshTarget?.();
-    if (target) {
+    const remote = this.remote();
+    if (remote) {
+      const { target } = remote;
       // Everything the containers mount is a copy under one folder on the engine's host.
-      const root = await resolveRemoteRoot(this.store.home, target, this.remoteDir, projectName());
+      const root = await remote.root();
       return {
         engineAddress,
         // The router listens on the address the host names point at, which the laptop reaches.

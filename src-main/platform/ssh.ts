@@ -285,15 +285,29 @@ export class DialStdioSocket extends Duplex {
     stdout!.on('data', (d: Buffer) => {
       if (!this.push(d)) stdout!.pause();
     });
-    stdout!.on('end', () => this.push(null));
+    // The stream ends only once ssh's exit code is known: an end read first would reach the
+    // HTTP client as a bare "socket hang up", losing why ssh failed (refused, no key, no docker).
+    let ended = false;
+    let exit: number | null | undefined;
+    const settle = () => {
+      if (!ended || exit === undefined || this.destroyed) return;
+      if (exit)
+        this.destroy(
+          new SshError(target, remote, { code: exit, stdout: '', stderr: this.stderr.trim() }),
+        );
+      else this.push(null);
+    };
+    stdout!.on('end', () => {
+      ended = true;
+      settle();
+    });
     stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     stdin!.on('error', () => {});
     this.child.on('error', (e) => this.destroy(e));
-    this.child.on('exit', (code) => {
-      if (code && !this.destroyed)
-        this.destroy(
-          new SshError(target, remote, { code, stdout: '', stderr: this.stderr.trim() }),
-        );
+    // 'close', not 'exit': by then stderr is read to its end, so the reason is whole.
+    this.child.on('close', (code, signal) => {
+      exit = code ?? (signal ? 255 : 0);
+      settle();
     });
   }
 

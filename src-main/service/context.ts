@@ -4,6 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { PlatformFacts } from '../engine/compiler/index.js';
+import type { RemoteEndpoint } from '../engine/remote/doctor.js';
 import { OpLock, type FrontDoor } from '../engine/ops-lock/index.js';
 import { Project } from '../engine/project.js';
 import type { RepoInfo } from '../engine/repos/repos.js';
@@ -14,6 +15,8 @@ import type { HelperClient } from '../platform/helper-client.js';
 /** Where the engine runs (the configured `vm_provider`): what `up` and doctor need of it. */
 export interface ProviderPort {
   facts(): Promise<PlatformFacts>;
+  /** The engine's host when it is remote (ssh target, and the copies' folder there). */
+  remote?(): RemoteEndpoint | undefined;
   /** Makes the engine answer, starting it or its VM. */
   ensureEngine(docker: Docker): Promise<void>;
   /** Says which repo folders the engine's VM does not share; undefined when all are. */

@@ -23,6 +23,7 @@ function check(ctx: ServiceContext): Promise<CheckResult[]> {
     hostsFile: ctx.hostsFile,
     applyHosts: ctx.applyHosts,
     ensureEngine: async () => (await ctx.provider()).ensureEngine(ctx.docker),
+    remote: async () => (await ctx.provider()).remote?.(),
   });
 }
 

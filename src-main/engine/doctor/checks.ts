@@ -10,6 +10,7 @@ import net from 'node:net';
 import type Docker from 'dockerode';
 import type { describeEngine } from '../docker/engine-info.js';
 import type { CompiledProject, Project } from '../project.js';
+import type { RemoteEndpoint } from '../remote/doctor.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -51,6 +52,8 @@ export interface DoctorDeps {
   describeEngine?: typeof describeEngine;
   /** Seconds `git ls-remote` may take per repo. */
   gitTimeout?: number;
+  /** The engine's host when the engine is remote (checked before the specs, which need it). */
+  remote?: () => Promise<RemoteEndpoint | undefined>;
 }
 
 /** What a check sees: the deps, and what the checks before it learned. */

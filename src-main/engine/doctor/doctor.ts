@@ -11,11 +11,11 @@ import { originalInstallCheck } from './original-install.js';
 import { composeCheck, engineCheck, helperCheck, specsCheck } from './setup-checks.js';
 import { assetsCheck, hostNamesCheck, portsCheck, reposCheck } from './stack-checks.js';
 
+// Before the specs: compiling for a remote engine asks its host where the copies go.
 const remoteCheck: DoctorCheck = {
   name: 'remote engine',
-  needsSpecs: true,
   async run(ctx) {
-    const remote = ctx.compiled!.platform.remote;
+    const remote = await ctx.deps.remote?.();
     return remote ? remoteChecks(remote, ctx.deps.docker) : [];
   },
 };
@@ -38,8 +38,8 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   composeCheck,
   helperCheck,
   originalInstallCheck,
-  specsCheck,
   remoteCheck,
+  specsCheck,
   assetsCheck,
   hostNamesCheck,
   portsCheck,

@@ -1,6 +1,8 @@
 /** Doctor's checks of what Dusty stands on: the engine, Compose, the helper and the specs. */
 import { HELPER_PROTOCOL_VERSION } from '../../../src-shared/helper-protocol.js';
 import { ExecRunner } from '../../platform/command-runner.js';
+import { describeTarget, SshError } from '../../platform/ssh.js';
+import { sshFix } from '../remote/doctor.js';
 import { detectCompose } from '../docker/compose-runner.js';
 import { describeEngine } from '../docker/engine-info.js';
 import { message, type CheckResult, type DoctorCheck, type DoctorDeps } from './checks.js';
@@ -46,8 +48,11 @@ export const engineCheck: DoctorCheck = {
       ctx.engineUp = true;
       return [which, { title: 'the Docker engine answers', status: 'ok', found }];
     } catch (e) {
-      const start =
-        info.kind === 'native'
+      // A remote engine over ssh: ssh not connecting is the thing to fix, not the engine.
+      const unreachable = e instanceof SshError && e.result.code === 255;
+      const start = unreachable
+        ? sshFix(e.target)
+        : info.kind === 'native'
           ? 'start it: `systemctl start docker` (or your system’s service manager), or `dusty up`, which starts it through the helper'
           : info.startHow
             ? `start ${info.label}: \`${info.startHow}\`, or \`dusty up\`, which starts it`
@@ -181,13 +186,27 @@ export const specsCheck: DoctorCheck = {
         status: 'ok',
         found: `valid${warnings ? ` with ${warnings} warning(s) (see \`dusty validate\`)` : ''}`,
       });
-      ctx.compiled = await ctx.deps.project.compile();
     } catch (e) {
       out.push({
         title,
         status: 'fail',
         found: message(e),
         fix: 'set the specs repo with `dusty config set specs_repo PATH_OR_URL`',
+      });
+      return out;
+    }
+    try {
+      ctx.compiled = await ctx.deps.project.compile();
+    } catch (e) {
+      out.push({
+        title: 'the active bundles compile for this engine',
+        status: 'fail',
+        found: message(e),
+        // For a remote engine, compiling asks its host where the copies go.
+        fix:
+          e instanceof SshError
+            ? `reach ${describeTarget(e.target)} over ssh first (the ssh check says how)`
+            : 'run `dusty compile` to see the whole error',
       });
     }
     return out;

@@ -34,13 +34,21 @@ export function clockSkew(sentMs: number, receivedMs: number, remoteSeconds: num
 
 const GB = 1024 ** 3;
 
-export async function remoteChecks(
-  remote: { target: SshTarget; root: string },
-  docker: Docker,
-): Promise<CheckResult[]> {
-  const { target, root } = remote;
-  const host = describeTarget(target);
+/** The engine's host: where ssh goes, and the folder the copies go to (asking the host may be needed). */
+export interface RemoteEndpoint {
+  target: SshTarget;
+  root: () => Promise<string>;
+}
+
+/** How to make ssh to the engine's host work, with the command a person would try. */
+export function sshFix(target: SshTarget): string {
   const sshTry = `\`ssh ${target.port ? `-p ${target.port} ` : ''}${target.user ? `${target.user}@` : ''}${target.host} true\``;
+  return `make ${sshTry} work without a prompt: check the host and port, load your key (\`ssh-add\`), copy it there (\`ssh-copy-id\`), or set HostName/Port/User/IdentityFile for it in ~/.ssh/config`;
+}
+
+export async function remoteChecks(remote: RemoteEndpoint, docker: Docker): Promise<CheckResult[]> {
+  const { target } = remote;
+  const host = describeTarget(target);
   const out: CheckResult[] = [];
   let session: SshSession;
   try {
@@ -55,7 +63,7 @@ export async function remoteChecks(
       title: `ssh connects to ${host}`,
       status: 'fail',
       found: (e as Error).message,
-      fix: `make ${sshTry} work without a prompt: load your key (\`ssh-add\`), copy it there (\`ssh-copy-id\`), or set HostName/User/IdentityFile for it in ~/.ssh/config`,
+      fix: sshFix(target),
     });
     return out;
   }
@@ -87,7 +95,7 @@ export async function remoteChecks(
           },
     );
     out.push(await engineVersion(docker, host));
-    out.push(await freeDisk(target, root, session));
+    out.push(await freeDisk(target, remote.root, session));
     out.push(await skew(target, session));
   } finally {
     await session.close();
@@ -121,9 +129,16 @@ async function engineVersion(docker: Docker, host: string): Promise<CheckResult>
 
 async function freeDisk(
   target: SshTarget,
-  root: string,
+  rootOf: () => Promise<string>,
   session: SshSession,
 ): Promise<CheckResult> {
+  let root: string;
+  try {
+    root = await rootOf();
+  } catch (e) {
+    const title = `free disk on ${target.host} where code is copied`;
+    return { title, status: 'warn', found: `cannot tell: ${first((e as Error).message)}` };
+  }
   const title = `free disk on ${target.host} where code is copied (${root})`;
   // The folder may not exist before the first `up`: ask about its nearest existing parent.
   const script = 'd="$1"; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; df -Pk "$d"';
