@@ -6,7 +6,6 @@
  * A stopped OrbStack is a stand-in: its socket is a symlink to the second
  * engine that a stand-in `orb start` creates.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -20,8 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { EngineInfo } from '../src-shared/api/contract.js';
+import { DashboardClient } from './support/dashboard-client.js';
 import { DustyCli, ok, ROOT, run } from './support/dusty.js';
 
 const NETNS = 'dusty-ctx-e2e';
@@ -133,68 +132,9 @@ describe('the current docker context chooses the engine', () => {
   });
 });
 
-/** `dusty ui` as a process, and calls over its WebSocket. */
-class Dashboard {
-  private constructor(
-    private readonly child: ChildProcess,
-    private readonly ws: WebSocket,
-    /** The dashboard's URL with this run's token. */
-    readonly url: string,
-  ) {}
-  private seq = 0;
-
-  static async start(env: NodeJS.ProcessEnv): Promise<Dashboard> {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/dusty.js'), 'ui', '--no-open'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const t = setTimeout(() => reject(new Error(`dusty ui printed no URL: ${out}`)), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /Dusty dashboard: (\S+)/.exec(out);
-        if (m) {
-          clearTimeout(t);
-          resolve(m[1]!);
-        }
-      });
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    });
-    const u = new URL(url);
-    const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    return new Dashboard(child, ws, url);
-  }
-
-  call<T>(channel: string, input: unknown = {}): Promise<T> {
-    const seq = ++this.seq;
-    this.ws.send(JSON.stringify({ type: 'call', seq, channel, input }));
-    return new Promise((resolve, reject) => {
-      const onMessage = (data: Buffer) => {
-        const m = JSON.parse(data.toString()) as {
-          type: string;
-          seq?: number;
-          result?: { ok: boolean; value?: T; error?: { message: string } };
-        };
-        if (m.type !== 'result' || m.seq !== seq) return;
-        this.ws.off('message', onMessage);
-        if (m.result?.ok) resolve(m.result.value as T);
-        else reject(new Error(`${channel}: ${m.result?.error?.message}`));
-      };
-      this.ws.on('message', onMessage);
-    });
-  }
-
-  close(): void {
-    this.ws.close();
-    this.child.kill('SIGTERM');
-  }
-}
-
 describe('the dashboard server follows the context', () => {
   it('names the engine and lists the containers of the context engine', async () => {
-    const dash = await Dashboard.start(cli.env);
+    const dash = await DashboardClient.start(cli.env);
     try {
       const engine = await dash.call<EngineInfo>('engine:get');
       expect(engine).toMatchObject({
@@ -229,7 +169,7 @@ describe('the dashboard server follows the context', () => {
     chmodSync(join(bin, 'orb'), 0o755);
     ok(await docker(['context', 'create', 'orbstack', '--docker', `host=unix://${sock}`]), 'ctx');
     const env = { ...cli.env, DOCKER_CONTEXT: 'orbstack', PATH: `${bin}:${process.env.PATH}` };
-    const dash = await Dashboard.start(env);
+    const dash = await DashboardClient.start(env);
     try {
       const stopped = await dash.call<EngineInfo>('engine:get');
       expect(stopped).toMatchObject({

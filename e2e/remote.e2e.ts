@@ -22,6 +22,7 @@ import {
   RemoteSandbox,
   remoteEngine,
   siteUntil,
+  until,
 } from './support/remote.js';
 
 const box = new RemoteSandbox('e2eremote');
@@ -51,15 +52,6 @@ async function containers(): Promise<string[]> {
     'docker ps on the remote engine',
   );
   return r.stdout.split('\n').filter(Boolean).sort();
-}
-
-/** Waits until `cond` holds, polling; fails naming `what` after `ms`. */
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 beforeAll(async () => {

@@ -68,6 +68,8 @@ StrictModes no
 SetEnv DOCKER_HOST=$ENGINE_HOST
 # compose opens many sessions at once over one shared connection.
 MaxSessions 100
+# Lets a test hide a program on this side (PATH in ~/.ssh/environment), as on a host without it.
+PermitUserEnvironment PATH
 Subsystem sftp internal-sftp
 EOF
   cat >"$STATE/ssh_config" <<EOF

@@ -6,7 +6,15 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +43,14 @@ host_forwarding:
     container_port: 8000
 commands:
   always:
+    - echo "site serves $(pwd)"
     - httpd -f -p 8000 -h /srv/site
+scripts:
+  - name: show
+    description: prints a file of the synced code, then its arguments
+    command:
+      - cat /srv/site/index.html
+      - echo args
 test:
   image: dusty-busybox:local
   once:
@@ -159,8 +174,17 @@ export class RemoteSandbox {
   }
 
   dusty(...args: string[]): Promise<RunResult> {
+    return this.dustyWith({}, ...args);
+  }
+
+  /** A command with `input` on its stdin, or with some variables other than the sandbox's. */
+  dustyWith(
+    opts: { input?: string; env?: NodeJS.ProcessEnv },
+    ...args: string[]
+  ): Promise<RunResult> {
     return run('node', [join(ROOT, 'bin', 'dusty.js'), ...args], {
-      env: this.env,
+      env: { ...this.env, ...opts.env },
+      ...(opts.input === undefined ? {} : { input: opts.input }),
       timeoutMs: 400_000,
     });
   }
@@ -247,4 +271,41 @@ export async function siteUntil(
     if (want(r) || Date.now() - start > timeoutMs) return { ...r, ms: Date.now() - start };
     await new Promise((res) => setTimeout(res, 20));
   }
+}
+
+/** Waits until `cond` holds, polling; fails naming `what` after `ms`. */
+export async function until(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  ms = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+/**
+ * Hides a program from the remote user's commands, as on a host without it:
+ * a PATH (sshd reads ~/.ssh/environment, PermitUserEnvironment PATH) of
+ * links to everything in /usr/bin but that program. Returns the undo.
+ */
+export function hideOnRemote(program: string): () => void {
+  const home = join(REMOTE_STATE, 'home');
+  const bin = join(home, `without-${program}`);
+  mkdirSync(bin, { recursive: true });
+  for (const name of readdirSync('/usr/bin')) {
+    if (name === program) continue;
+    try {
+      symlinkSync(join('/usr/bin', name), join(bin, name));
+    } catch (e) {
+      // Made by an earlier call: the same link.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  mkdirSync(join(home, '.ssh'), { recursive: true });
+  const environment = join(home, '.ssh', 'environment');
+  writeFileSync(environment, `PATH=${bin}\n`);
+  return () => rmSync(environment, { force: true });
 }
