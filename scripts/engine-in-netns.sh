@@ -21,6 +21,9 @@
 #   log         /run/NAME/dockerd.log
 #   bridge      --bip ${ENGINE_BIP:-192.168.<3rd octet of PREFIX>.1/24}, distinct from the main engine's 172.17/16
 #   cgroups     --cgroup-parent NAME, so its containers are not mixed with the main engine's
+#   TLS         with ENGINE_TLS_DIR=DIR, also tcp://PREFIX.2:2376 with --tlsverify: a CA, a server
+#               certificate for PREFIX.2 and a client certificate are made in DIR by openssl (kept
+#               when there), DIR holding ca.pem, cert.pem and key.pem as DOCKER_CERT_PATH wants
 #
 # The namespace is entered with `nsenter --net=/run/netns/NAME` and not `ip netns exec`, which
 # remounts /sys in a private mount namespace and leaves dockerd unable to manage cgroups.
@@ -70,9 +73,39 @@ make_netns() {
   in_ns ip link set lo up
 }
 
+# A throw-away CA and the engine's and a client's certificates (ENGINE_TLS_DIR), made once.
+make_certs() {
+  local dir=$1 ip=$2
+  [ -f "$dir/key.pem" ] && [ -f "$dir/server-key.pem" ] && return 0
+  command -v openssl >/dev/null || die "openssl is needed for a TLS listener (apt-get install openssl)"
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$name test CA" \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$ip" -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$ip" >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+      -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=client" -keyout key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 \
+      -extfile client.ext -out cert.pem 2>/dev/null
+    rm -f server.csr client.csr server.ext client.ext
+    chmod 644 ca.pem cert.pem server-cert.pem
+  ) || die "openssl could not make the certificates in $dir"
+}
+
 start_dockerd() {
-  local prefix=$1 bip
+  local prefix=$1 bip dir=${ENGINE_TLS_DIR:-}
+  local -a tls=()
   bip=${ENGINE_BIP:-192.168.${prefix##*.}.1/24}
+  if [ -n "$dir" ]; then
+    make_certs "$dir" "$prefix.2"
+    tls=(-H "tcp://$prefix.2:2376" --tlsverify --tlscacert "$dir/ca.pem"
+      --tlscert "$dir/server-cert.pem" --tlskey "$dir/server-key.pem")
+  fi
   mkdir -p "$run_dir/exec" "$data_root"
   # An empty config file, so a daemon.json written for the main engine (hosts, bip) cannot clash.
   echo '{}' >"$run_dir/daemon.json"
@@ -81,6 +114,7 @@ start_dockerd() {
   setsid nsenter --net="/run/netns/$name" dockerd \
     --config-file "$run_dir/daemon.json" \
     -H "$host_url" \
+    "${tls[@]}" \
     --data-root "$data_root" \
     --exec-root "$run_dir/exec" \
     --pidfile "$pidfile" \
@@ -136,6 +170,8 @@ case $cmd in
     if ! answers; then
       if pid=$(running_pid); then die "dockerd $pid in $name runs but does not answer on $sock"; fi
       start_dockerd "$prefix"
+    elif [ -n "${ENGINE_TLS_DIR:-}" ] && ! tr '\0' ' ' <"/proc/$(running_pid)/cmdline" | grep -q -- --tlsverify; then
+      die "dockerd in $name runs without a TLS listener; run: $0 down $name, then up again with ENGINE_TLS_DIR"
     fi
     load_images "$@"
     echo "$host_url"

@@ -8,6 +8,8 @@
 # scripts/engine-in-netns.sh; this adds the ssh side and a user for it.
 #
 #   bash scripts/remote-engine.sh up      # prints the environment to use
+#   bash scripts/remote-engine.sh up --tls  # the engine also on tcp://10.203.14.2:2376 with TLS
+#                                           # (certificates in its state folder); code still goes over ssh
 #   bash scripts/remote-engine.sh down    # stops dockerd and sshd by their pids, removes the namespace
 #
 # ssh reads its configuration from the passwd home, not $HOME, so rather than
@@ -97,14 +99,28 @@ EOF
 case "${1:-}" in
   up)
     mkdir -p "$STATE"
+    tls=
+    case "${2:-}" in
+      --tls) tls=$STATE/tls ;;
+      '') ;;
+      *) echo "usage: $0 up [--tls]" >&2; exit 2 ;;
+    esac
     # shellcheck disable=SC2086
-    ENGINE_HOST=$(bash "$ENGINE" up "$NAME" "$PREFIX" $IMAGES)
+    ENGINE_HOST=$(ENGINE_TLS_DIR=$tls bash "$ENGINE" up "$NAME" "$PREFIX" $IMAGES)
     sshd_up
-    cat <<EOF
+    if [ -n "$tls" ]; then
+      cat <<EOF
+# The remote engine is up, on TLS; code is copied over ssh to $REMOTE_IP (user and port: its ssh config). To use it:
+export PATH="$STATE/bin:\$PATH"
+export DOCKER_HOST=tcp://$REMOTE_IP:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$tls
+EOF
+    else
+      cat <<EOF
 # The remote engine is up. To use it:
 export PATH="$STATE/bin:\$PATH"
 export DOCKER_HOST=ssh://$USER_NAME@$REMOTE_IP:$SSH_PORT
 EOF
+    fi
     ;;
   down)
     # Shared ssh connections (ControlPersist) end with their master.
@@ -122,7 +138,7 @@ EOF
     rm -rf "$STATE"
     ;;
   *)
-    echo "usage: $0 up|down" >&2
+    echo "usage: $0 up [--tls] | down" >&2
     exit 2
     ;;
 esac

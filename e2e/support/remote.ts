@@ -27,8 +27,11 @@ export const DOCKER_HOST = `ssh://${REMOTE_USER}@${REMOTE_IP}:2222`;
 export const SITE_PORT = 8080;
 export const SITE_HOST = 'site.remote.test';
 
-export const remoteEngine = (action: 'up' | 'down') =>
-  run('bash', [join(ROOT, 'scripts/remote-engine.sh'), action], { timeoutMs: 300_000 });
+/** The engine's TLS certificates (`remote-engine.sh up --tls`): ca.pem, cert.pem, key.pem. */
+export const REMOTE_TLS = `${REMOTE_STATE}/tls`;
+
+export const remoteEngine = (action: 'up' | 'down', ...flags: '--tls'[]) =>
+  run('bash', [join(ROOT, 'scripts/remote-engine.sh'), action, ...flags], { timeoutMs: 300_000 });
 
 const SPECS: Record<string, string> = {
   'apps/site.yml': `repo: github.com/e2e-remote/site
@@ -139,7 +142,11 @@ export class RemoteSandbox {
   readonly tmp = join(this.dir, 'tmp');
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly project: string) {
+  /** `env`: variables over the sandbox's own, e.g. another DOCKER_HOST for the same host. */
+  constructor(
+    readonly project: string,
+    env: NodeJS.ProcessEnv = {},
+  ) {
     for (const [f, text] of Object.entries(SPECS)) {
       mkdirSync(join(this.dir, 'specs', f, '..'), { recursive: true });
       writeFileSync(join(this.dir, 'specs', f), text);
@@ -165,6 +172,7 @@ export class RemoteSandbox {
       TMPDIR: this.tmp,
       NO_COLOR: '1',
       FORCE_COLOR: '0',
+      ...env,
     };
   }
 

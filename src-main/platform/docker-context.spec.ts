@@ -87,10 +87,29 @@ describe('resolveEndpoint: the engine the docker CLI would use', () => {
       DOCKER_CERT_PATH: secure.tlsDir,
       DOCKER_TLS: '1',
       DOCKER_TLS_VERIFY: '1',
+      REQUESTS_CA_BUNDLE: undefined,
+      CURL_CA_BUNDLE: undefined,
     });
     const lax = resolveEndpoint({ DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'lax' });
     expect(lax.skipTLSVerify).toBe(true);
     expect(dockerEnv(lax).DOCKER_TLS_VERIFY).toBeUndefined();
+  });
+
+  it("keeps Python's CA bundle variables from Compose only for an engine on TLS (they would replace its CA)", () => {
+    const bundles = { REQUESTS_CA_BUNDLE: '/etc/ssl/b.crt', CURL_CA_BUNDLE: '/etc/ssl/b.crt' };
+    const tls = withDockerEnv(
+      resolveEndpoint({
+        DOCKER_HOST: 'tcp://h:2376',
+        DOCKER_TLS_VERIFY: '1',
+        DOCKER_CERT_PATH: '/c',
+      }),
+      bundles,
+    );
+    expect(tls).not.toHaveProperty('REQUESTS_CA_BUNDLE');
+    expect(tls).not.toHaveProperty('CURL_CA_BUNDLE');
+    expect(tls.DOCKER_CERT_PATH).toBe('/c');
+    const plain = withDockerEnv(resolveEndpoint({ DOCKER_HOST: 'ssh://u@h' }), bundles);
+    expect(plain).toMatchObject(bundles);
   });
 
   it('takes TLS for DOCKER_HOST from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH', () => {

@@ -157,6 +157,10 @@ export function dockerEnv(endpoint: EngineEndpoint): Env {
     DOCKER_CERT_PATH: tls ? endpoint.tlsDir : undefined,
     DOCKER_TLS: tls ? '1' : undefined,
     DOCKER_TLS_VERIFY: tls && !endpoint.skipTLSVerify ? '1' : undefined,
+    // Compose v1 (Python requests) lets these replace the CA of DOCKER_CERT_PATH, so an engine
+    // on TLS fails "unable to get local issuer certificate" wherever they are set (they name
+    // the public CAs, which never signed an engine's certificate).
+    ...(tls ? { REQUESTS_CA_BUNDLE: undefined, CURL_CA_BUNDLE: undefined } : {}),
   };
 }
 

@@ -87,9 +87,38 @@ export function createDocker(endpoint: EngineEndpoint | string = resolveEndpoint
   return new Docker(tcpOptions(url, e));
 }
 
+/** Node's codes for a TLS handshake that failed on a certificate, either side's. */
+const TLS_CODES =
+  /CERT|SIGNATURE|^ERR_SSL_|^ERR_TLS_|^UNABLE_TO_(GET_ISSUER|VERIFY)|^DEPTH_ZERO|^SELF_SIGNED/;
+
+/**
+ * What to do when the engine's TLS check failed (a CA that did not sign the
+ * engine's certificate, a client certificate it refused); undefined for other errors.
+ */
+export function tlsProblem(e: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !TLS_CODES.test(code)) return undefined;
+  let where = 'the TLS folder';
+  try {
+    const endpoint = resolveEndpoint(env);
+    if (endpoint.tlsDir) where = endpoint.tlsDir;
+  } catch {
+    // a broken configuration is said elsewhere
+  }
+  return `${where} must hold the ca.pem that signed the engine's certificate, and a cert.pem and key.pem the engine accepts (\`docker --tlsverify info\` uses the same files)`;
+}
+
 /** Turns an engine connection failure into a sentence that says what to do. */
 export function explainEngineError(e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
+  const tls = tlsProblem(e);
+  if (tls) {
+    // OpenSSL's own text ("...:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:...") names the reason third.
+    const why = /SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1] ?? err.message.trim();
+    return new Error(
+      `the Docker engine at ${engineEndpoint() ?? 'DOCKER_HOST'} failed the TLS check (${why}): ${tls}`,
+    );
+  }
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
     const why =
       err.code === 'EACCES'

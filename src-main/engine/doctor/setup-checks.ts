@@ -4,6 +4,7 @@ import { ExecRunner } from '../../platform/command-runner.js';
 import { describeTarget, SshError } from '../../platform/ssh.js';
 import { sshFix } from '../remote/doctor.js';
 import { detectCompose } from '../docker/compose-runner.js';
+import { tlsProblem } from '../docker/client.js';
 import { describeEngine } from '../docker/engine-info.js';
 import { message, type CheckResult, type DoctorCheck, type DoctorDeps } from './checks.js';
 
@@ -52,11 +53,12 @@ export const engineCheck: DoctorCheck = {
       const unreachable = e instanceof SshError && e.result.code === 255;
       const start = unreachable
         ? sshFix(e.target)
-        : info.kind === 'native'
-          ? 'start it: `systemctl start docker` (or your system’s service manager), or `dusty up`, which starts it through the helper'
-          : info.startHow
-            ? `start ${info.label}: \`${info.startHow}\`, or \`dusty up\`, which starts it`
-            : `Dusty cannot start a ${info.label}: start the engine on ${info.endpoint}`;
+        : (tlsProblem(e) ??
+          (info.kind === 'native'
+            ? 'start it: `systemctl start docker` (or your system’s service manager), or `dusty up`, which starts it through the helper'
+            : info.startHow
+              ? `start ${info.label}: \`${info.startHow}\`, or \`dusty up\`, which starts it`
+              : `Dusty cannot start a ${info.label}: start the engine on ${info.endpoint}`));
       const repair =
         deps.ensureEngine && info.canStart
           ? {

@@ -5,7 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import type Docker from 'dockerode';
-import { describeTarget, runSsh, SshSession, type SshTarget } from '../../platform/ssh.js';
+import {
+  describeTarget,
+  runSsh,
+  SshError,
+  SshSession,
+  type SshTarget,
+} from '../../platform/ssh.js';
+import { tlsProblem } from '../docker/client.js';
 import type { CheckResult } from '../doctor/checks.js';
 
 const first = (s: string) => s.trim().split('\n')[0] ?? '';
@@ -104,7 +111,7 @@ export async function remoteChecks(remote: RemoteEndpoint, docker: Docker): Prom
 }
 
 async function engineVersion(docker: Docker, host: string): Promise<CheckResult> {
-  const title = `the engine on ${host} is Docker 18.09 or later (for docker system dial-stdio)`;
+  const title = `the engine on ${host} is Docker 18.09 or later`;
   try {
     const v = await docker.version();
     const [major = 0, minor = 0] = v.Version.split('.').map(Number);
@@ -122,7 +129,11 @@ async function engineVersion(docker: Docker, host: string): Promise<CheckResult>
       title,
       status: 'fail',
       found: (e as Error).message.split('\n')[0]!,
-      fix: `check Docker runs on ${host} and \`docker system dial-stdio\` works there for your user (the docker group)`,
+      fix:
+        e instanceof SshError && e.result.code === 255
+          ? sshFix(e.target)
+          : (tlsProblem(e) ??
+            `check Docker runs on ${host}; over ssh://, \`docker system dial-stdio\` (Docker 18.09 or later) must work there for your user (the docker group)`),
     };
   }
 }
