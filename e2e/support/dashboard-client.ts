@@ -24,7 +24,11 @@ export class DashboardClient {
     });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const t = setTimeout(() => reject(new Error(`dusty ui printed no URL: ${out}`)), 30_000);
+      const t = setTimeout(() => {
+        // Not left serving (and reaching for its engine) after the test gave up on it.
+        child.kill('SIGKILL');
+        reject(new Error(`dusty ui printed no URL within 30 s: ${out}`));
+      }, 30_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /Dusty dashboard: (\S+)/.exec(out);
@@ -37,7 +41,12 @@ export class DashboardClient {
     });
     const u = new URL(url);
     const ws = new WebSocket(`ws://${u.host}/ws?token=${u.searchParams.get('token')}`);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject)).catch(
+      (e: unknown) => {
+        child.kill('SIGKILL');
+        throw e;
+      },
+    );
     return new DashboardClient(child, ws, url);
   }
 
