@@ -144,6 +144,32 @@ export class ApiService {
     this.stopWatchingOps = watchOperations(this.dusty.ctx.lock, (p) => this.onExternalOperation(p));
   }
 
+  /**
+   * Starts, waiting at most `waitMs`: a slow or unreachable engine (a remote
+   * host timing out over ssh) must not keep a front door from opening. A
+   * failure within the wait fails as `start` does; a later one becomes a
+   * notice to every viewer.
+   */
+  async startWithin(waitMs: number): Promise<void> {
+    const started = this.start();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<false>((resolve) => (timer = setTimeout(resolve, waitMs, false)));
+    try {
+      const inTime = await Promise.race([started.then(() => true), waited]);
+      if (!inTime)
+        started.catch((e: unknown) =>
+          this.notify({
+            level: 'error',
+            title: 'Dusty cannot reach the engine',
+            body: this.explain(e).message,
+            at: Date.now(),
+          }),
+        );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Closes every stream and stops following engine events. */
   dispose(): void {
     this.stopWatchingOps?.();

@@ -12,6 +12,8 @@ import { OpLock } from '../engine/ops-lock/index.js';
 import { DustyError } from '../engine/errors.js';
 import { StateStore } from '../engine/state/store.js';
 import type { ProviderPort, ServicePorts } from './context.js';
+import type { Notice } from '../../src-shared/api/contract.js';
+import { ApiService } from './api-service.js';
 import { createDusty, type Dusty } from './index.js';
 import { up } from '../engine/runtime/up.js';
 import { upDeps } from './stack.js';
@@ -236,5 +238,33 @@ describe('the operation lock, taken by the use cases for every front door', () =
     await dusty.repos.manage();
     const p = await dusty.ctx.lock.progress();
     expect(p).toMatchObject({ op: 'repos', door: 'terminal', status: 'succeeded' });
+  });
+});
+
+describe('a front door opening on a slow engine', () => {
+  it('stops waiting for the engine after a while, and says so when it then fails', async () => {
+    const service = new ApiService({ dusty, shell: 'web' });
+    let fail!: (e: Error) => void;
+    service.start = () => new Promise((_resolve, reject) => (fail = reject));
+    const notices: Notice[] = [];
+    service.onDidNotice((n) => notices.push(n));
+    const t0 = Date.now();
+    await service.startWithin(100);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(notices).toEqual([]);
+    fail(new Error('ssh: connect to host 10.0.0.9 port 22: Connection timed out'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(notices).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        body: expect.stringContaining('Connection timed out') as string,
+      }),
+    ]);
+  });
+
+  it('fails as before when the engine fails within the wait', async () => {
+    const service = new ApiService({ dusty, shell: 'web' });
+    service.start = () => Promise.reject(new Error('the engine refused'));
+    await expect(service.startWithin(5000)).rejects.toThrow('the engine refused');
   });
 });

@@ -5,6 +5,9 @@ import type { Dusty } from '../service/index.js';
 import { rendererDir } from '../paths.js';
 import { startUiServer, type UiServer } from './server.js';
 
+/** How long `dusty ui` waits for the engine before it serves the dashboard anyway. */
+const START_WAIT_MS = 3000;
+
 export interface RunningUi extends UiServer {
   service: ApiService;
 }
@@ -18,7 +21,7 @@ export async function runUi(
   if (!staticDir)
     throw new Error('the dashboard is not built: run `npm run build` (it writes dist-renderer/)');
   const service = new ApiService({ dusty, shell: 'web' });
-  await service.start();
+  await service.startWithin(START_WAIT_MS);
   const server = await startUiServer({
     service,
     staticDir,
