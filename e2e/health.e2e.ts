@@ -147,6 +147,10 @@ describe('up', () => {
       'bundles/built.yml',
       'description: An app built from its Dockerfile\napps:\n  - built\n',
     );
+    // Compose builds only an image it does not have: one left by an earlier run would be reused.
+    const images = [`${cli.project}_built`, `${cli.project}-built`];
+    const removeImages = () => cli.docker('image', 'rm', '-f', ...images);
+    await removeImages();
     await cli.must('bundles', 'activate', 'built');
     try {
       const out = JSON.parse((await cli.must('up', '--json')).stdout) as {
@@ -160,6 +164,7 @@ describe('up', () => {
     } finally {
       await cli.must('bundles', 'deactivate', 'built');
       await cli.must('up');
+      await removeImages();
     }
   });
 });
