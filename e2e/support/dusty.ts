@@ -102,40 +102,60 @@ export interface ContainerInfo {
   startedAt: string;
 }
 
-/** One isolated Dusty user: a DUSTY_HOME, a Compose project, a hosts file, and copies of the demo. */
-export class DustyCli {
+/**
+ * The isolated Dusty every e2e sandbox is: a folder of its own holding a
+ * DUSTY_HOME and a hosts file, a Compose project, and no helper (tests never
+ * reach one the machine may have installed).
+ */
+export class Sandbox {
   readonly dir: string;
   readonly home: string;
   readonly hostsFile: string;
-  readonly specs: string;
-  readonly repos: string;
   readonly env: NodeJS.ProcessEnv;
 
   constructor(
     readonly project: string,
-    /** Host ports of its own for the demo's apps; without them the demo specs are copied as they are. */
-    readonly ports?: Ports,
+    /** The hosts file's text before Dusty writes its section. */
+    hosts: string,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `dusty-${project}-`));
     this.home = join(this.dir, 'home');
     this.hostsFile = join(this.dir, 'hosts');
-    this.specs = join(this.dir, 'specs');
-    this.repos = join(this.dir, 'repos');
-    writeFileSync(this.hostsFile, PERSONAL_HOSTS);
-    cpSync(join(ROOT, 'examples', 'specs'), this.specs, { recursive: true });
-    cpSync(join(ROOT, 'examples', 'repos'), this.repos, { recursive: true });
-    if (ports) this.movePorts(ports);
+    writeFileSync(this.hostsFile, hosts);
     this.env = {
       ...process.env,
       DUSTY_HOME: this.home,
       DUSTY_PROJECT: project,
       DUSTY_HOSTS_FILE: this.hostsFile,
-      // No helper: tests never reach a helper the machine may have installed.
       DUSTY_SOCKET_PATH: join(this.dir, 'no-helper.sock'),
       DUSTY_HELPER_AUDIT_LOG: join(this.dir, 'no-audit.log'),
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     };
+  }
+
+  /** Removes the sandbox folder (containers are the test's to remove). */
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One isolated Dusty user with copies of the demo's specs and repos (examples/). */
+export class DustyCli extends Sandbox {
+  readonly specs: string;
+  readonly repos: string;
+
+  constructor(
+    project: string,
+    /** Host ports of its own for the demo's apps; without them the demo specs are copied as they are. */
+    readonly ports?: Ports,
+  ) {
+    super(project, PERSONAL_HOSTS);
+    this.specs = join(this.dir, 'specs');
+    this.repos = join(this.dir, 'repos');
+    cpSync(join(ROOT, 'examples', 'specs'), this.specs, { recursive: true });
+    cpSync(join(ROOT, 'examples', 'repos'), this.repos, { recursive: true });
+    if (ports) this.movePorts(ports);
   }
 
   /** Moves the demo's host ports to the test's own, so test files never collide. */
@@ -195,11 +215,6 @@ export class DustyCli {
 
   writeSpec(rel: string, text: string): void {
     writeFileSync(this.specPath(rel), text);
-  }
-
-  /** Removes the sandbox folder (containers are the test's to remove). */
-  cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Runs `dusty ARGS` and fails the test with its output when it exits non-zero. */

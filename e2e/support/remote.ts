@@ -6,19 +6,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collect, ok, ROOT, run, type RunResult } from './dusty.js';
+import { collect, ok, ROOT, run, Sandbox, type RunResult } from './dusty.js';
 
 export const REMOTE_STATE = '/var/tmp/dusty-remote-e2e';
 export const REMOTE_IP = '10.203.14.2';
@@ -131,22 +122,17 @@ function gitRepo(dir: string, files: Record<string, string>): void {
   git('-c', 'user.email=e2e@dusty.test', '-c', 'user.name=e2e', 'commit', '-qm', 'init');
 }
 
-/** One person's Dusty using the remote engine, with its own home, project and hosts file. */
-export class RemoteSandbox {
-  readonly dir = mkdtempSync(join(tmpdir(), 'dusty-remote-'));
-  readonly home = join(this.dir, 'home');
+/** One person's Dusty using the remote engine: a sandbox with specs and git repos of its own. */
+export class RemoteSandbox extends Sandbox {
   readonly site = join(this.dir, 'repos', 'site');
   readonly tools = join(this.dir, 'repos', 'tools');
   readonly bulk = join(this.dir, 'bulk');
   /** Dusty's temp folder: its own ssh connections' sockets are here, so the tests can find them. */
   readonly tmp = join(this.dir, 'tmp');
-  readonly env: NodeJS.ProcessEnv;
 
   /** `env`: variables over the sandbox's own, e.g. another DOCKER_HOST for the same host. */
-  constructor(
-    readonly project: string,
-    env: NodeJS.ProcessEnv = {},
-  ) {
+  constructor(project: string, env: NodeJS.ProcessEnv = {}) {
+    super(project, '127.0.0.1 localhost\n');
     for (const [f, text] of Object.entries(SPECS)) {
       mkdirSync(join(this.dir, 'specs', f, '..'), { recursive: true });
       writeFileSync(join(this.dir, 'specs', f), text);
@@ -159,21 +145,14 @@ export class RemoteSandbox {
       '.gitignore': 'secret.env\nbuild/\n',
     });
     gitRepo(this.tools, { 'tool.sh': 'echo tool v1\n' });
-    writeFileSync(join(this.dir, 'hosts'), '127.0.0.1 localhost\n');
     mkdirSync(this.tmp);
-    this.env = {
-      ...process.env,
+    Object.assign(this.env, {
       // The ssh the remote-engine script wrote: its key, known host and user (see the script).
       PATH: `${REMOTE_STATE}/bin:${process.env.PATH ?? ''}`,
       DOCKER_HOST,
-      DUSTY_HOME: this.home,
-      DUSTY_PROJECT: project,
-      DUSTY_HOSTS_FILE: join(this.dir, 'hosts'),
       TMPDIR: this.tmp,
-      NO_COLOR: '1',
-      FORCE_COLOR: '0',
       ...env,
-    };
+    });
   }
 
   /** Where sync puts everything for this project on the remote host (remote_dir's default). */
@@ -246,7 +225,7 @@ export class RemoteSandbox {
   }
 
   destroy(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    this.cleanup();
   }
 }
 
