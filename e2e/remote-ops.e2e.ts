@@ -7,16 +7,15 @@
  */
 import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RepoRow } from '../src-shared/api/contract.js';
 import { DashboardClient } from './support/dashboard-client.js';
 import { ok } from './support/dusty.js';
 import {
-  alive,
   hideOnRemote,
   REMOTE_IP,
   RemoteSandbox,
-  remoteEngine,
+  useRemoteStack,
   siteUntil,
   until,
 } from './support/remote.js';
@@ -26,19 +25,7 @@ const HOST = `dusty-remote-e2e@${REMOTE_IP}:2222`;
 const SITE = 'github.com/e2e-remote/site';
 const TOOLS = 'github.com/e2e-remote/tools';
 
-beforeAll(async () => {
-  ok(await remoteEngine('up'), 'scripts/remote-engine.sh up');
-  await box.configure();
-  ok(await box.dusty('up', '--timeout', '240'), 'dusty up');
-}, 600_000);
-
-afterAll(async () => {
-  // The sync process is Dusty's child: end it by its pid; the engine goes with the script.
-  const pid = box.syncPid();
-  if (alive(pid)) process.kill(pid!, 'SIGTERM');
-  await remoteEngine('down');
-  box.destroy();
-}, 300_000);
+useRemoteStack(box);
 
 const inSite = (...cmd: string[]) => box.docker('exec', `${box.project}_site_1`, ...cmd);
 

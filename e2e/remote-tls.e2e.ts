@@ -10,15 +10,13 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok } from './support/dusty.js';
+import { describe, expect, it } from 'vitest';
 import {
-  alive,
   getSite,
   REMOTE_IP,
   REMOTE_TLS,
   RemoteSandbox,
-  remoteEngine,
+  useRemoteStack,
   siteUntil,
 } from './support/remote.js';
 
@@ -31,20 +29,7 @@ const box = new RemoteSandbox('e2eremotetls', {
   REQUESTS_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
 });
 
-beforeAll(async () => {
-  // An engine left running without its TLS listener would not get one: start afresh.
-  ok(await remoteEngine('down'), 'scripts/remote-engine.sh down');
-  ok(await remoteEngine('up', '--tls'), 'scripts/remote-engine.sh up --tls');
-  await box.configure();
-  ok(await box.dusty('up', '--timeout', '240'), 'dusty up');
-}, 600_000);
-
-afterAll(async () => {
-  const pid = box.syncPid();
-  if (alive(pid)) process.kill(pid!, 'SIGTERM');
-  await remoteEngine('down');
-  box.destroy();
-}, 300_000);
+useRemoteStack(box, { tls: true });
 
 describe('a remote engine over tcp:// with TLS, code over ssh', () => {
   it('up copies the code to that host and mounts only the copies; the site serves them', async () => {

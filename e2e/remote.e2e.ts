@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ok, run, sleep } from './support/dusty.js';
 import {
   alive,
@@ -20,6 +20,7 @@ import {
   REMOTE_IP,
   REMOTE_STATE,
   RemoteSandbox,
+  useRemoteStack,
   remoteEngine,
   siteUntil,
   until,
@@ -54,19 +55,7 @@ async function containers(): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean).sort();
 }
 
-beforeAll(async () => {
-  ok(await remoteEngine('up'), 'scripts/remote-engine.sh up');
-  await box.configure();
-  ok(await box.dusty('up', '--timeout', '240'), 'dusty up');
-}, 600_000);
-
-afterAll(async () => {
-  // The sync process is Dusty's child: end it by its pid; the engine goes with the script.
-  const pid = box.syncPid();
-  if (alive(pid)) process.kill(pid!, 'SIGTERM');
-  await remoteEngine('down');
-  box.destroy();
-}, 300_000);
+useRemoteStack(box);
 
 describe('a remote engine over ssh', () => {
   it('mounts only the copies on the remote host, and points host names at it', () => {

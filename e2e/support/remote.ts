@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { collect, ok, ROOT, run, Sandbox, type RunResult } from './dusty.js';
 
 export const REMOTE_STATE = '/var/tmp/dusty-remote-e2e';
@@ -295,4 +296,27 @@ export function hideOnRemote(program: string): () => void {
   const environment = join(home, '.ssh', 'environment');
   writeFileSync(environment, `PATH=${bin}\n`);
   return () => rmSync(environment, { force: true });
+}
+
+/**
+ * For one test file: the remote engine up (with `--tls`, started afresh, since
+ * a running engine would not gain a TLS listener), `box` configured and up;
+ * afterwards its sync process, the engine and the sandbox are gone.
+ */
+export function useRemoteStack(box: RemoteSandbox, opts: { tls?: boolean } = {}): void {
+  beforeAll(async () => {
+    if (opts.tls) ok(await remoteEngine('down'), 'scripts/remote-engine.sh down');
+    const flags = opts.tls ? (['--tls'] as const) : [];
+    ok(await remoteEngine('up', ...flags), `scripts/remote-engine.sh up ${flags.join(' ')}`);
+    await box.configure();
+    ok(await box.dusty('up', '--timeout', '240'), 'dusty up');
+  }, 600_000);
+
+  afterAll(async () => {
+    // The sync process is Dusty's child: end it by its pid; the engine goes with the script.
+    const pid = box.syncPid();
+    if (alive(pid)) process.kill(pid!, 'SIGTERM');
+    await remoteEngine('down');
+    box.destroy();
+  }, 300_000);
 }
