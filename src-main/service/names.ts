@@ -1,4 +1,5 @@
 /** Container names as a person types them (`dusty logs NAME`): a typo is said as one. */
+import type { Specs } from '../../src-shared/specs/schema.js';
 import { DustyError } from '../engine/errors.js';
 import { ROUTER_NAME } from '../engine/specs/validate.js';
 import type { ServiceContext } from './context.js';
@@ -21,6 +22,19 @@ export async function withKnownNames<T>(
   }
 }
 
+/** The error for names no app or service of `specs` has, listing the ones it has. */
+export function unknownAppOrService(
+  specs: Pick<Specs, 'apps' | 'services'>,
+  names: string[],
+): DustyError {
+  const known = [...Object.keys(specs.apps), ...Object.keys(specs.services)];
+  return new DustyError(
+    'unknown-app-or-service',
+    `no app or service is named ${names.map((n) => `"${n}"`).join(', ')}; known: ${known.join(', ') || 'none'}`,
+    { known },
+  );
+}
+
 async function refuseUnknown(ctx: ServiceContext, names: string[]): Promise<void> {
   // Without readable specs only the engine knows names: its own message lists the running ones.
   const loaded = await ctx.project.validate().catch(() => undefined);
@@ -29,11 +43,5 @@ async function refuseUnknown(ctx: ServiceContext, names: string[]): Promise<void
   const unknown = names.filter(
     (n) => n !== ROUTER_NAME && !Object.hasOwn(apps, n) && !Object.hasOwn(services, n),
   );
-  if (!unknown.length) return;
-  const known = [...Object.keys(apps), ...Object.keys(services)];
-  throw new DustyError(
-    'unknown-app-or-service',
-    `no app or service is named ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${known.join(', ') || 'none'}`,
-    { known },
-  );
+  if (unknown.length) throw unknownAppOrService(loaded.specs, unknown);
 }

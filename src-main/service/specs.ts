@@ -14,6 +14,7 @@ import { normalizeSpecsRepo } from '../engine/state/specs-repo.js';
 import type { ValidationResult } from '../engine/specs/validate.js';
 import { ImportError, importOriginalConfig } from '../engine/state/import-original.js';
 import type { ServiceContext } from './context.js';
+import { unknownAppOrService } from './names.js';
 import { locked } from './operations.js';
 
 /** Says what exists when a lookup by name fails. */
@@ -160,12 +161,7 @@ async function checkAppOrService(ctx: ServiceContext, name: string): Promise<voi
       `cannot check that "${name}" is an app or service, so nothing was changed: ${broken[0]!.file} does not load; fix it first`,
       { problems: broken },
     );
-  const names = [...Object.keys(s.apps), ...Object.keys(s.services)];
-  throw new DustyError(
-    'unknown-app-or-service',
-    `no app or service is named "${name}"; known: ${known(names)}`,
-    { known: names },
-  );
+  throw unknownAppOrService(s, [name]);
 }
 
 export const env = {
