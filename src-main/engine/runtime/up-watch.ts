@@ -111,11 +111,13 @@ export async function probeUntilAnswered(
   address: string,
   recorder: TimelineRecorder,
   budgetMs: number,
+  /** Answers already had (an answer is not asked for twice). */
+  answered: ReadonlyMap<string, UrlCheck> = new Map(),
 ): Promise<UrlCheck[]> {
   const deadline = Date.now() + budgetMs;
-  const last = new Map<string, UrlCheck>();
-  let pending = [...urls];
-  for (;;) {
+  const last = new Map(answered);
+  let pending = urls.filter((u) => !answered.get(u.url)?.ok);
+  while (pending.length) {
     const checks = await probeUrls(pending, { address, timeoutMs: 2000 });
     for (const c of checks) {
       last.set(c.url, c);

@@ -248,6 +248,8 @@ async function apply(
   if (hosts.how === 'manual' && hosts.message) onEvent({ type: 'warning', message: hosts.message });
 
   const apps = new Set(output.containers.filter((c) => c.kind === 'app').map((c) => c.name));
+  // URLs that answered while their containers settled, so they are not asked twice.
+  const answered = new Map<string, UrlCheck>();
   const watch = await watchUp(docker, recorder, apps, Date.now());
   try {
     await steps.begin('compose');
@@ -269,10 +271,14 @@ async function apply(
         // An app with URLs is ready at its first answer (probed next); one with a health check at "healthy".
         if (!withUrls.has(name) && !health) recorder.endIfOpen(name, 'ready', at, 'running');
       },
-      (name) => answersNow(output.containers, name, compiled.platform.engineAddress, recorder),
+      (name) =>
+        answersNow(output.containers, name, compiled.platform.engineAddress, recorder, answered),
     );
-    if (previousNginx && (previousNginx !== output.nginx || leafChanged))
+    if (previousNginx && (previousNginx !== output.nginx || leafChanged)) {
       await reloadRouter(docker);
+      // Answered through the old configuration: asked again below.
+      answered.clear();
+    }
   } finally {
     watch.close();
   }
@@ -284,6 +290,7 @@ async function apply(
     compiled.platform.engineAddress,
     recorder,
     opts.answerBudgetMs ?? 3000,
+    answered,
   );
   recorder.finish();
   return { compiled, hosts, urls, checks, timeline: recorder.snapshot() };
@@ -497,6 +504,7 @@ async function answersNow(
   name: string,
   address: string,
   recorder: TimelineRecorder,
+  answered: Map<string, UrlCheck>,
 ): Promise<boolean> {
   const urls = containers.find((c) => c.name === name)?.urls ?? [];
   if (!urls.length) return false;
@@ -504,6 +512,7 @@ async function answersNow(
     urls.map((url) => ({ app: name, url })),
     { address, timeoutMs: SETTLE_MS },
   );
+  for (const c of checks) if (c.ok) answered.set(c.url, c);
   const ok = checks.find((c) => c.ok);
   if (ok)
     recorder.endIfOpen(
